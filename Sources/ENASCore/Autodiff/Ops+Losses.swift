@@ -1,0 +1,29 @@
+// The fused softmax–cross-entropy: one op from logits to a scalar, so the (R, V) probabilities are computed once
+// and reused by backward (dlogits = (p − onehot) · scale).
+
+/// scale · Σ_r −log softmax(logits)[r, labels[r]]. logits (R, V); labels R ints in 0..<V. `scale` is 1/R for the
+/// mean (the default) or 1/batch for the recurrent search's "summed over time, averaged over batch" loss.
+public func softmaxCrossEntropy(_ logits: Variable, labels: [Int32], scale: Float? = nil) throws -> Variable {
+    try ensureShape(logits.shape.count == 2 && logits.shape[0] == labels.count,
+                    "[softmaxCrossEntropy] logits \(Shape.describe(logits.shape)) need one label per row, got \(labels.count)")
+    let rows = logits.shape[0], cols = logits.shape[1]
+    if let bad = labels.first(where: { $0 < 0 || Int($0) >= cols }) {
+        throw ENASError.invalidArgument("[softmaxCrossEntropy] label \(bad) is outside 0..<\(cols)")
+    }
+    let factor = scale ?? 1 / Float(max(rows, 1))
+    var probabilities = Tensor(zeros: logits.shape)
+    let total = logits.value.withPointer { lp in labels.withUnsafeBufferPointer { yp in probabilities.withMutablePointer {
+        softmaxCrossEntropy(rows: rows, cols: cols, logits: lp, labels: yp.baseAddress!, probabilities: $0)
+    } } }
+    let loss = Tensor(scalar: Float(total) * factor)
+    return record(loss, parents: [logits]) { g in
+        let s = g.scalar * factor
+        var d = probabilities
+        d.withMutablePointer { dp in
+            for r in 0..<rows { dp[r * cols + Int(labels[r])] -= 1 }
+            let sv = FloatVector(repeating: s)
+            mapElements(rows * cols, dp, dp) { $0 * sv }
+        }
+        logits.accumulateGrad(d)
+    }
+}

@@ -1,0 +1,47 @@
+// Batch normalization, NCHW, per channel over (N, H, W).
+
+/// Training-mode batch norm: normalizes with the batch's statistics and returns them (mean, biased variance)
+/// so the layer can update its running averages. gamma, beta (C).
+public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: Float = 1e-5) throws
+    -> (output: Variable, mean: Tensor, variance: Tensor)
+{
+    try ensureShape(x.shape.count == 4 && gamma.shape == [x.shape[1]] && beta.shape == [x.shape[1]],
+                    "[batchNorm] needs x (N, C, H, W) with gamma and beta (C), got \(Shape.describe(x.shape)), \(Shape.describe(gamma.shape)), \(Shape.describe(beta.shape))")
+    let (batch, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+    var xhat = Tensor(zeros: x.shape), invStd = Tensor(zeros: [channels])
+    var mean = Tensor(zeros: [channels]), variance = Tensor(zeros: [channels])
+    var y = Tensor(zeros: x.shape)
+    x.value.withPointer { xp in gamma.value.withPointer { gp in beta.value.withPointer { bp in
+        y.withMutablePointer { yp in xhat.withMutablePointer { hp in invStd.withMutablePointer { ip in
+            mean.withMutablePointer { mp in variance.withMutablePointer { vp in
+                batchNormTrainingForward(batch: batch, channels: channels, plane: plane, epsilon: epsilon, x: xp, gamma: gp, beta: bp,
+                                         y: yp, xhat: hp, invStd: ip, mean: mp, variance: vp)
+            } }
+        } } }
+    } } }
+    let output = record(y, parents: [x, gamma, beta]) { dy in
+        dy.withPointer { dp in xhat.withPointer { hp in gamma.value.withPointer { gp in invStd.withPointer { ip in
+            withOptionalGradPointer(x) { dx in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
+                batchNormBackward(batch: batch, channels: channels, plane: plane, dy: dp, xhat: hp, gamma: gp, invStd: ip,
+                                  dx: dx, dgamma: dg, dbeta: db)
+            } } }
+        } } } }
+    }
+    return (output, mean, variance)
+}
+
+/// Inference-mode batch norm with fixed statistics (no gradient to them; gradients flow to x, gamma, beta are not
+/// needed in evaluation, so this op records none).
+public func batchNormInference(_ x: Variable, gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor,
+                               epsilon: Float = 1e-5) throws -> Variable {
+    try ensureShape(x.shape.count == 4 && gamma.shape == [x.shape[1]],
+                    "[batchNorm] needs x (N, C, H, W) with statistics (C), got \(Shape.describe(x.shape)) and \(Shape.describe(gamma.shape))")
+    let (batch, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+    let y = x.value.withPointer { xp in gamma.withPointer { gp in beta.withPointer { bp in mean.withPointer { mp in variance.withPointer { vp in
+        makeTensor(x.shape) {
+            batchNormInferenceForward(batch: batch, channels: channels, plane: plane, epsilon: epsilon, x: xp, gamma: gp, beta: bp,
+                                      mean: mp, variance: vp, y: $0)
+        }
+    } } } } }
+    return Variable(y)
+}

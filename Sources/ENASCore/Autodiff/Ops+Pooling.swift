@@ -1,0 +1,52 @@
+// Pooling, NCHW: k×k max and average (padding excluded from the average), and global average pooling.
+
+/// k×k max pooling.
+public func maxPool2d(_ x: Variable, kernel: Int = 3, stride: Int = 1, padding: Int = 1) throws -> Variable {
+    let g = try poolGeometry(x, kernel: kernel, stride: stride, padding: padding, op: "maxPool2d")
+    var argmax = [Int32](repeating: 0, count: g.batch * g.channels * g.outPlane)
+    let out = x.value.withPointer { xp in argmax.withUnsafeMutableBufferPointer { ap in
+        makeTensor([g.batch, g.channels, g.outHeight, g.outWidth]) { maxPoolForward(g, x: xp, y: $0, argmax: ap.baseAddress!) }
+    } }
+    return record(out, parents: [x]) { dy in
+        dy.withPointer { dp in argmax.withUnsafeBufferPointer { ap in x.accumulateGrad { maxPoolBackward(g, dy: dp, argmax: ap.baseAddress!, dx: $0) } } }
+    }
+}
+
+/// k×k average pooling; windows average over their in-bounds elements only.
+public func avgPool2d(_ x: Variable, kernel: Int = 3, stride: Int = 1, padding: Int = 1) throws -> Variable {
+    let g = try poolGeometry(x, kernel: kernel, stride: stride, padding: padding, op: "avgPool2d")
+    let out = x.value.withPointer { xp in
+        makeTensor([g.batch, g.channels, g.outHeight, g.outWidth]) { avgPoolForward(g, x: xp, y: $0) }
+    }
+    return record(out, parents: [x]) { dy in
+        dy.withPointer { dp in x.accumulateGrad { avgPoolBackward(g, dy: dp, dx: $0) } }
+    }
+}
+
+/// Mean over H and W: (N, C, H, W) → (N, C).
+public func globalAvgPool(_ x: Variable) throws -> Variable {
+    try ensureShape(x.shape.count == 4, "[globalAvgPool] needs (N, C, H, W), got \(Shape.describe(x.shape))")
+    let planes = x.shape[0] * x.shape[1], plane = x.shape[2] * x.shape[3]
+    let inv = 1 / Float(plane)
+    let out = x.value.withPointer { xp in
+        makeTensor([x.shape[0], x.shape[1]]) { o in for p in 0..<planes { o[p] = sumElements(plane, xp + p * plane) * inv } }
+    }
+    return record(out, parents: [x]) { dy in
+        dy.withPointer { dp in x.accumulateGrad { dx in
+            for p in 0..<planes {
+                let v = FloatVector(repeating: dp[p] * inv)
+                mapElements(plane, dx + p * plane, dx + p * plane) { $0 + v }
+            }
+        } }
+    }
+}
+
+func poolGeometry(_ x: Variable, kernel: Int, stride: Int, padding: Int, op: String) throws -> ConvGeometry {
+    try ensureShape(x.shape.count == 4, "[\(op)] needs (N, C, H, W), got \(Shape.describe(x.shape))")
+    try ensureArgument(kernel >= 1 && stride >= 1 && padding >= 0 && padding < kernel,
+                       "[\(op)] kernel \(kernel), stride \(stride), padding \(padding) out of range")
+    let g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+                         kernel: kernel, stride: stride, padding: padding)
+    try ensureShape(g.outHeight >= 1 && g.outWidth >= 1, "[\(op)] window \(kernel) does not fit input \(Shape.describe(x.shape))")
+    return g
+}

@@ -1,0 +1,129 @@
+// Elementwise kernels: a SIMD16 body plus a scalar tail, on raw buffers of n floats.
+// The activations are the recurrent cell's choices (tanh, ReLU, identity, sigmoid) plus exp; each derivative
+// is written in terms of the forward output y where that is cheaper (tanh' = 1 − y², σ' = y(1 − y)).
+
+public typealias FloatVector = SIMD16<Float>
+
+/// e^x for 16 lanes: Cephes-style range reduction x = n·ln2 + r, degree-6 polynomial for e^r, 2^n by exponent bits.
+/// Inputs are clamped to [−87.3, 88.3], so results stay finite and normal.
+@inline(__always)
+public func exp(_ x: FloatVector) -> FloatVector {
+    let clamped = x.clamped(lowerBound: FloatVector(repeating: -87.3), upperBound: FloatVector(repeating: 88.3))
+    let n = (clamped * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
+    var r = clamped.addingProduct(n, FloatVector(repeating: -0.693_359_375))
+    r = r.addingProduct(n, FloatVector(repeating: 2.121_944_4e-4))
+    var p = r * 1.987_569_150_0e-4 + 1.398_199_950_7e-3
+    p = p * r + 8.333_451_907_3e-3
+    p = p * r + 4.166_579_589_4e-2
+    p = p * r + 1.666_666_545_9e-1
+    p = p * r + 5.000_000_120_1e-1
+    let er = (p * (r * r)) + r + 1
+    let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    return er * unsafeBitCast(exponent, to: FloatVector.self)
+}
+
+/// tanh for 16 lanes: 1 − 2 / (e^{2x} + 1), exact to about 1e-7 absolute.
+@inline(__always)
+public func tanh(_ x: FloatVector) -> FloatVector {
+    let e = exp(x * 2)
+    return 1 - 2 / (e + 1)
+}
+
+/// The logistic sigmoid for 16 lanes.
+@inline(__always)
+public func sigmoid(_ x: FloatVector) -> FloatVector { 1 / (1 + exp(-x)) }
+
+/// out[i] = f(x[i]) over n floats. The tail runs through the same SIMD function on a partial vector, so a value
+/// never depends on its position in the buffer.
+@inline(__always)
+public func mapElements(_ n: Int, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                        _ f: (FloatVector) -> FloatVector) {
+    var i = 0
+    let rx = UnsafeRawPointer(x), ro = UnsafeMutableRawPointer(out)
+    while i + 16 <= n {
+        ro.storeBytes(of: f(rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self)), toByteOffset: i * 4, as: FloatVector.self)
+        i += 16
+    }
+    if i < n {
+        var lanes = FloatVector()
+        for j in 0..<(n - i) { lanes[j] = x[i + j] }
+        let result = f(lanes)
+        for j in 0..<(n - i) { out[i + j] = result[j] }
+    }
+}
+
+/// out[i] = f(x[i], y[i]) over n floats, SIMD body + scalar tail.
+@inline(__always)
+public func zipElements(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                        _ f: (FloatVector, FloatVector) -> FloatVector) {
+    var i = 0
+    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y), ro = UnsafeMutableRawPointer(out)
+    while i + 16 <= n {
+        let value = f(rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self),
+                      ry.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self))
+        ro.storeBytes(of: value, toByteOffset: i * 4, as: FloatVector.self)
+        i += 16
+    }
+    if i < n {
+        var a = FloatVector(), b = FloatVector()
+        for j in 0..<(n - i) { a[j] = x[i + j]; b[j] = y[i + j] }
+        let result = f(a, b)
+        for j in 0..<(n - i) { out[i + j] = result[j] }
+    }
+}
+
+/// out[i] = f(x[i], y[i], z[i]) over n floats (derivatives that read input, output and upstream gradient).
+@inline(__always)
+public func zip3Elements(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,
+                         _ out: UnsafeMutablePointer<Float>, _ f: (FloatVector, FloatVector, FloatVector) -> FloatVector) {
+    var i = 0
+    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y), rz = UnsafeRawPointer(z), ro = UnsafeMutableRawPointer(out)
+    while i + 16 <= n {
+        let value = f(rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self),
+                      ry.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self),
+                      rz.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self))
+        ro.storeBytes(of: value, toByteOffset: i * 4, as: FloatVector.self)
+        i += 16
+    }
+    if i < n {
+        var a = FloatVector(), b = FloatVector(), c = FloatVector()
+        for j in 0..<(n - i) { a[j] = x[i + j]; b[j] = y[i + j]; c[j] = z[i + j] }
+        let result = f(a, b, c)
+        for j in 0..<(n - i) { out[i + j] = result[j] }
+    }
+}
+
+/// y += alpha · x over n floats.
+@inline(__always)
+public func axpy(_ n: Int, alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    let a = FloatVector(repeating: alpha)
+    zipElements(n, x, UnsafePointer(y), y) { xv, yv in yv.addingProduct(a, xv) }
+}
+
+/// The activation functions a recurrent cell node may pick, plus their derivatives.
+public enum Activation: String, CaseIterable, Codable, Sendable {
+    case tanh, relu, identity, sigmoid
+
+    /// y = f(x) over 16 lanes.
+    @inline(__always)
+    public func forward(_ x: FloatVector) -> FloatVector {
+        switch self {
+        case .tanh: ENASCore.tanh(x)
+        case .relu: x.replacing(with: 0, where: x .< 0)
+        case .identity: x
+        case .sigmoid: ENASCore.sigmoid(x)
+        }
+    }
+
+    /// dL/dx from the output y = f(x) and dL/dy over 16 lanes (every choice's derivative is a function of y;
+    /// for ReLU, y > 0 exactly where x > 0).
+    @inline(__always)
+    public func backward(y: FloatVector, dy: FloatVector) -> FloatVector {
+        switch self {
+        case .tanh: dy * (1 - y * y)
+        case .relu: dy.replacing(with: 0, where: y .<= 0)
+        case .identity: dy
+        case .sigmoid: dy * y * (1 - y)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// A dense Float32 array: a shape plus contiguous row-major storage. Value semantics (copy-on-write through
+/// `Array`); no autodiff here — `Variable` wraps a tensor for that.
+public struct Tensor: Equatable, Sendable, CustomStringConvertible {
+    /// Dimensions, outermost first (NCHW for images, (rows, cols) for matrices).
+    public private(set) var shape: [Int]
+    /// Row-major elements; `storage.count == shape.product`.
+    public var storage: [Float]
+
+    /// A tensor of `shape` filled with `value`. Traps on a negative shape: internal callers only; see `init(shape:storage:)`.
+    public init(zeros shape: [Int], value: Float = 0) {
+        self.shape = shape
+        self.storage = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of `shape` holding `storage`; throws when the counts disagree.
+    public init(shape: [Int], storage: [Float]) throws {
+        let count = try Shape.elementCount(shape, op: "Tensor")
+        try ensureShape(count == storage.count,
+                        "[Tensor] shape \(Shape.describe(shape)) needs \(count) elements, got \(storage.count)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// A tensor whose elements come from `generator` in order (for initializers and tests).
+    public init(shape: [Int], generator: () -> Float) {
+        self.shape = shape
+        self.storage = (0..<shape.reduce(1, *)).map { _ in generator() }
+    }
+
+    /// A scalar (shape `[]`).
+    public init(scalar: Float) {
+        shape = []
+        storage = [scalar]
+    }
+
+    public var count: Int { storage.count }
+    public var rank: Int { shape.count }
+    /// The only element of a one-element tensor.
+    public var scalar: Float { storage[0] }
+
+    /// The same elements under another shape with the same count.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        try Tensor(shape: newShape, storage: storage)
+    }
+
+    public var description: String {
+        let head = storage.prefix(8).map { String(format: "%.4g", $0) }.joined(separator: ", ")
+        return "Tensor\(Shape.describe(shape))[\(head)\(count > 8 ? ", …" : "")]"
+    }
+}
+
+import Foundation
