@@ -21,3 +21,13 @@ public enum Fixtures {
         return path
     }
 }
+
+extension Fixtures {
+    /// Penn Treebank's folder: `$ENAS_DATA/ptb`, else `../shared/data/ptb` beside the repository; nil when absent.
+    public static var ptbDirectory: String? {
+        var candidates: [String] = []
+        if let data = ProcessInfo.processInfo.environment["ENAS_DATA"] { candidates.append(data + "/ptb") }
+        candidates.append(URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().path + "/shared/data/ptb")
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/ptb.train.txt") }
+    }
+}
