@@ -19,6 +19,12 @@ func record(_ value: Tensor, parents: [Variable], backward: @escaping (Tensor) -
 }
 
 extension Variable {
+    /// The extension point for new ops: the result `value` of an op on `parents`, whose `backward` receives
+    /// dL/d(result) and accumulates into the parents (through `accumulateGrad`). Records only when gradients are on.
+    public static func operation(_ value: Tensor, parents: [Variable], backward: @escaping (Tensor) -> Void) -> Variable {
+        record(value, parents: parents, backward: backward)
+    }
+
     /// Back-propagates from this scalar: topological order of the recorded graph, then each node's closure in
     /// reverse. Leaf gradients accumulate (call `zeroGrad` between steps); intermediate gradients are released.
     public func backward() throws {

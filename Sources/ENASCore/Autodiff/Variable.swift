@@ -43,7 +43,7 @@ public final class Variable {
     }
 
     /// grad += t (same element count).
-    func accumulateGrad(_ t: Tensor) {
+    public func accumulateGrad(_ t: Tensor) {
         if grad == nil { grad = t; return }
         t.withPointer { src in accumulateGrad { axpy(t.count, alpha: 1, src, $0) } }
     }

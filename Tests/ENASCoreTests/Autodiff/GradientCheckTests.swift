@@ -60,6 +60,11 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "avgPool 3x3 s2", shapes: [[1, 3, 7, 7]]) { try avgPool2d($0[0], kernel: 3, stride: 2, padding: 1) },
     GradientCase(name: "globalAvgPool", shapes: [[2, 3, 4, 5]]) { try globalAvgPool($0[0]) },
     GradientCase(name: "batchNorm", shapes: [[3, 2, 3, 4], [2], [2]]) { try batchNorm($0[0], gamma: $0[1], beta: $0[2]).output },
+    GradientCase(name: "highway tanh", shapes: [[3, 10], [3, 5]]) { try highway($0[0], previous: $0[1], activation: .tanh) },
+    GradientCase(name: "highway relu", shapes: [[3, 10], [3, 5]]) { try highway($0[0], previous: $0[1], activation: .relu) },
+    GradientCase(name: "highway sigmoid", shapes: [[3, 10], [3, 5]]) { try highway($0[0], previous: $0[1], activation: .sigmoid) },
+    GradientCase(name: "highway identity", shapes: [[3, 10], [3, 5]]) { try highway($0[0], previous: $0[1], activation: .identity) },
+    GradientCase(name: "slowness", shapes: [[2, 12]]) { try meanSquaredStepDifference($0[0], steps: 4) },
     GradientCase(name: "lstmGates", shapes: [[3, 20], [3, 5]]) { try lstmGates($0[0], cell: $0[1]) },
 ]
 
@@ -83,5 +88,19 @@ struct GradientCheckTests {
         let w = Variable(Tensor(zeros: [2, 2], value: 1), requiresGrad: true)
         let y = try withoutGradients { try matmul(w, w) }
         #expect(!y.requiresGrad)
+    }
+}
+
+@Suite("The gradient checker itself")
+struct GradientCheckerTests {
+    @Test func catchesAWrongBackward() throws {
+        // y = 3x whose backward claims dy/dx = 2: the checker must report it.
+        let wrong: ([Variable]) throws -> Variable = { inputs in
+            let x = inputs[0]
+            return Variable.operation(scale(x, by: 3).value, parents: [x]) { g in x.accumulateGrad(scale(Variable(g), by: 2).value) }
+        }
+        var rng = RandomSource(seed: 1)
+        let failures = try gradientCheck(inputs: [randomTensor([5], rng: &rng)], build: wrong)
+        #expect(!failures.isEmpty)
     }
 }
