@@ -57,9 +57,10 @@ public func softmaxRows(rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>) 
 /// Σ_r −log p[r, label_r] (the caller scales). Rows are split across threads in fixed chunks.
 public func softmaxCrossEntropy(rows: Int, cols: Int, logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                 probabilities: UnsafeMutablePointer<Float>) -> Double {
-    let chunks = min(rows, 64)
+    // At most 64 fixed chunks (the partial sums' order, hence the result, does not depend on the thread count).
+    let rowsPerChunk = max(1, (rows + 63) / 64)
+    let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk
     var partial = [Double](repeating: 0, count: chunks)
-    let rowsPerChunk = (rows + chunks - 1) / max(chunks, 1)
     let lBits = UInt(bitPattern: logits), pBits = UInt(bitPattern: probabilities), yBits = UInt(bitPattern: labels)
     partial.withUnsafeMutableBufferPointer { partialBuffer in
         let sBits = UInt(bitPattern: partialBuffer.baseAddress!)

@@ -40,7 +40,7 @@ struct ElementwiseKernelsTests {
         #expect(maximum == x.max()!)
     }
 
-    @Test(arguments: [(1, 1), (3, 7), (5, 33), (2, 257)])
+    @Test(arguments: [(1, 1), (3, 7), (5, 33), (2, 257), (350, 11), (67, 5)])
     func softmaxCrossEntropyMatchesDefinition(_ shape: (Int, Int)) {
         let (rows, cols) = shape
         var rng = RandomSource(seed: UInt64(rows * 31 + cols))

@@ -1,0 +1,171 @@
+/// Hyperparameters of a recurrent language model built on the searched cell. Dropout rates are drop
+/// probabilities (enas_lm's names in brackets).
+public struct RecurrentModelConfig: Codable, Equatable, Sendable {
+    public var vocabularySize: Int
+    /// H: embedding width = hidden size (tied softmax).
+    public var hiddenSize: Int
+    /// N, counting node 0.
+    public var nodeCount: Int
+    /// Whole-word dropout on the input embedding table [drop_e].
+    public var embeddingDropout: Float = 0
+    /// Input embedding dropout, one mask per sequence [drop_i].
+    public var inputDropout: Float = 0
+    /// Dropout on x_t entering node 0, variational [drop_x].
+    public var cellInputDropout: Float = 0
+    /// Dropout on each node's input, variational [drop_l].
+    public var hiddenDropout: Float = 0
+    /// Dropout on the cell output before the softmax, variational [drop_o].
+    public var outputDropout: Float = 0
+    /// Uniform init range (enas_lm 0.04; the first code 0.1).
+    public var initScale: Float = 0.04
+    /// Rows of the carried hidden state are rescaled to at most this L2 norm between windows (ENAS-pytorch's
+    /// guard against exploding states early in the search); 0 disables.
+    public var hiddenNormLimit: Float = 25
+    /// Weight of the slowness term mean((h_{t+1} − h_t)²) [beta].
+    public var slownessWeight: Float = 0
+
+    public init(vocabularySize: Int, hiddenSize: Int, nodeCount: Int) {
+        (self.vocabularySize, self.hiddenSize, self.nodeCount) = (vocabularySize, hiddenSize, nodeCount)
+    }
+}
+
+/// Embedding → the recurrent cell over time → tied softmax. B = batch, T = window length, H = hidden, V = vocabulary.
+public final class RecurrentLanguageModel: Layer {
+    public let config: RecurrentModelConfig
+    public let embedding: Embedding
+    public let cell: SharedRecurrentCell
+
+    /// - Parameter architecture: nil builds the search's shared weights ω; an architecture builds a fixed model.
+    public init(config: RecurrentModelConfig, architecture: RecurrentCellArchitecture?, rng: inout RandomSource) throws {
+        try ensureArgument(config.vocabularySize >= 2, "[language model] vocabulary size \(config.vocabularySize) must be ≥ 2")
+        for (name, rate) in [("embedding", config.embeddingDropout), ("input", config.inputDropout), ("cell input", config.cellInputDropout),
+                             ("hidden", config.hiddenDropout), ("output", config.outputDropout)] {
+            try ensureArgument(rate >= 0 && rate < 1, "[language model] \(name) dropout \(rate) must be in [0, 1)")
+        }
+        self.config = config
+        embedding = Embedding("embedding", vocabulary: config.vocabularySize, width: config.hiddenSize,
+                              initializer: .uniform(scale: config.initScale), rng: &rng)
+        cell = try SharedRecurrentCell(hiddenSize: config.hiddenSize, nodeCount: config.nodeCount, architecture: architecture,
+                                       initScale: config.initScale, rng: &rng)
+    }
+
+    public var parameters: [Variable] { embedding.parameters + cell.parameters }
+
+    /// What a child with `architecture` trains: the embedding, W_0 and its node matrices.
+    public func parameters(for architecture: RecurrentCellArchitecture) throws -> [Variable] {
+        embedding.parameters + (try cell.parameters(for: architecture))
+    }
+
+    /// Number of parameters of a child with `architecture` (a fixed model: all of its own).
+    public func childParameterCount(_ architecture: RecurrentCellArchitecture) throws -> Int {
+        try parameters(for: architecture).reduce(0) { $0 + $1.value.count }
+    }
+
+    /// The result of one window.
+    public struct WindowResult {
+        /// The training objective (cross-entropy + regularizers) to back-propagate.
+        public let objective: Variable
+        /// Mean cross-entropy per token (nats), without regularizers.
+        public let crossEntropy: Float
+        /// h after the last step, detached and norm-guarded, to carry into the next window.
+        public let finalHidden: Tensor
+    }
+
+    /// Runs the cell over one window and returns the loss. `hidden` (B, H) is the state carried from the previous
+    /// window. In training, dropout masks come from `rng` (the "dropout" stream). `lossScale` overrides the mean
+    /// over B·T tokens (e.g. 1/B: summed over time, averaged over the batch).
+    public func forward(window: LanguageModelBatches.Window, batchSize: Int, hidden: Tensor,
+                        architecture: RecurrentCellArchitecture, training: Bool, rng: inout RandomSource,
+                        lossScale: Float? = nil) throws -> WindowResult {
+        let (b, t, h) = (batchSize, window.length, config.hiddenSize)
+        try ensureShape(hidden.shape == [b, h], "[language model] hidden state \(Shape.describe(hidden.shape)) must be (\(b), \(h))")
+        try ensureShape(window.inputs.count == b * t, "[language model] window has \(window.inputs.count) tokens, expected \(b)×\(t)")
+        try ensureArgument(architecture.nodeCount == config.nodeCount,
+                           "[language model] architecture has \(architecture.nodeCount) nodes, the model \(config.nodeCount)")
+        // Masks fixed across the window (variational dropout) and per-word keep factors (embedding dropout).
+        func mask(_ rate: Float) -> Tensor? { training && rate > 0 ? Dropout.mask([b, h], rate: rate, rng: &rng) : nil }
+        var wordKeep: [Int32: Float] = [:]
+        if training && config.embeddingDropout > 0 {
+            for id in Set(window.inputs).sorted() { wordKeep[id] = rng.nextFloat() < config.embeddingDropout ? 0 : 1 / (1 - config.embeddingDropout) }
+        }
+        let inputMask = mask(config.inputDropout), cellInputMask = mask(config.cellInputDropout)
+        let layerMask = mask(config.hiddenDropout), outputMask = mask(config.outputDropout)
+        var combinedInput: Tensor? = nil
+        if let a = inputMask ?? cellInputMask {
+            combinedInput = a
+            if let inputMask, let cellInputMask { for k in 0..<(b * h) { combinedInput!.storage[k] = inputMask.storage[k] * cellInputMask.storage[k] } }
+        }
+
+        var state = Variable(hidden)
+        var outputs: [Variable] = []
+        outputs.reserveCapacity(t)
+        for step in 0..<t {
+            let ids = (0..<b).map { window.inputs[$0 * t + step] }
+            var x = try embedding(ids)
+            if combinedInput != nil || !wordKeep.isEmpty {
+                var m = combinedInput ?? Tensor(zeros: [b, h], value: 1)
+                if !wordKeep.isEmpty { for r in 0..<b { let k = wordKeep[ids[r]]!; for c in 0..<h { m.storage[r * h + c] *= k } } }
+                x = try multiply(x, mask: m)
+            }
+            state = try cell.step(x: x, hidden: state, architecture: architecture, layerMask: layerMask)
+            outputs.append(state)
+        }
+        let stacked = try concat(outputs)                       // (B, T·H): row b holds h_0 … h_{T−1}
+        var top = stacked
+        if let outputMask {
+            var m = Tensor(zeros: [b, t * h])
+            for r in 0..<b { for s in 0..<t { for c in 0..<h { m.storage[(r * t + s) * h + c] = outputMask.storage[r * h + c] } } }
+            top = try multiply(stacked, mask: m)
+        }
+        let logits = try embedding.logits(try reshape(top, [b * t, h]))    // (B·T, V), row b·T + s
+        let crossEntropy = try softmaxCrossEntropy(logits, labels: window.targets)
+        var objective = crossEntropy
+        if let lossScale {
+            objective = scale(crossEntropy, by: lossScale * Float(b * t))
+        }
+        if training && config.slownessWeight > 0 && t >= 2 {
+            objective = try add(objective, scale(try meanSquaredStepDifference(stacked, steps: t), by: config.slownessWeight))
+        }
+        guard crossEntropy.value.scalar.isFinite else {
+            throw ENASError.numeric("[language model] cross-entropy is \(crossEntropy.value.scalar)")
+        }
+        return WindowResult(objective: objective, crossEntropy: crossEntropy.value.scalar,
+                            finalHidden: guardNorm(state.value, limit: config.hiddenNormLimit))
+    }
+
+    /// Rows of `h` with L2 norm above `limit` are rescaled to `limit`.
+    func guardNorm(_ h: Tensor, limit: Float) -> Tensor {
+        guard limit > 0 else { return h }
+        var out = h
+        let width = h.shape[1]
+        for r in 0..<h.shape[0] {
+            let row = h.storage[(r * width)..<((r + 1) * width)]
+            let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > limit { for c in 0..<width { out.storage[r * width + c] *= limit / norm } }
+        }
+        return out
+    }
+
+    /// Mean cross-entropy per token over a whole split read in fixed windows (evaluation: no dropout, no graph).
+    /// Perplexity is exp of the result.
+    public func evaluate(_ batches: LanguageModelBatches, architecture: RecurrentCellArchitecture, bptt: Int,
+                         maxWindows: Int? = nil) throws -> Double {
+        var hidden = Tensor(zeros: [batches.batchSize, config.hiddenSize])
+        var total = 0.0, tokens = 0
+        var rng = RandomSource(seed: 0)
+        try withoutGradients {
+            var start = 0, windows = 0
+            while start < batches.columnLength - 1 && windows < (maxWindows ?? .max) {
+                let window = try batches.window(start: start, length: bptt)
+                let result = try forward(window: window, batchSize: batches.batchSize, hidden: hidden,
+                                         architecture: architecture, training: false, rng: &rng)
+                total += Double(result.crossEntropy) * Double(window.length * batches.batchSize)
+                tokens += window.length * batches.batchSize
+                hidden = result.finalHidden
+                start += window.length
+                windows += 1
+            }
+        }
+        return total / Double(max(1, tokens))
+    }
+}

@@ -1,0 +1,86 @@
+import ENASCore
+import ENASTestSupport
+import Foundation
+import Testing
+
+@Suite("Recurrent language model over the shared cell", .serialized)
+struct RecurrentLanguageModelTests {
+    static let w1Cell = "0 0 0 1 1 2 1 2 0 2 0 5 1 1 0 6 1 8 1 8 1 8 1"
+
+    @Test func benchmarkW1ParameterCountsMatchBENCH() throws {
+        let cell = try RecurrentCellArchitecture.parse(Self.w1Cell, encoding: .firstCode)
+        var rng = RandomSource(seed: 1)
+        let small = try RecurrentLanguageModel(config: .init(vocabularySize: 10_000, hiddenSize: 256, nodeCount: 12), architecture: cell, rng: &rng)
+        #expect(small.parameterCount == 4_263_936)
+        #expect(try small.childParameterCount(cell) == 4_263_936)
+        let search = try RecurrentLanguageModel(config: .init(vocabularySize: 100, hiddenSize: 8, nodeCount: 4), architecture: nil, rng: &rng)
+        // ω: embedding + W0 + (1 + 2 + 3) previous choices × 4 activations matrices of 8 × 16.
+        #expect(search.parameterCount == 100 * 8 + 16 * 16 + 6 * 4 * 8 * 16)
+        let child = try RecurrentCellArchitecture.parse("0 1 1 2 0 3", encoding: .enasLM)
+        #expect(try search.childParameterCount(child) == 100 * 8 + 16 * 16 + 3 * 8 * 16)
+        #expect(throws: ENASError.self) { try small.parameters(for: child) }
+    }
+
+    @Test func cellGradientsMatchFiniteDifferences() throws {
+        let cell = try RecurrentCellArchitecture.parse("0 0 0 1 1 2 1 0 3", encoding: .firstCode)
+        var rng = RandomSource(seed: 2)
+        let weights = try SharedRecurrentCell(hiddenSize: 3, nodeCount: 5, architecture: cell, initScale: 0.5, rng: &rng)
+        let x = randomTensor([2, 3], rng: &rng), h = randomTensor([2, 3], rng: &rng)
+        var maskRNG = RandomSource(seed: 5)
+        let layerMask = Dropout.mask([2, 3], rate: 0.3, rng: &maskRNG)
+        // Inputs and state through the generic checker.
+        let failures = try gradientCheck(inputs: [x, h]) { v in
+            try weights.step(x: v[0], hidden: v[1], architecture: cell, layerMask: layerMask)
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(4))")
+        // Weights: perturb each parameter in place against its accumulated gradient.
+        let readout = randomTensor([2, 3], rng: &rng)
+        func loss() throws -> Double {
+            let out = try withoutGradients { try weights.step(x: Variable(x), hidden: Variable(h), architecture: cell, layerMask: layerMask) }
+            return zip(out.value.storage, readout.storage).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        let params = try weights.parameters(for: cell)
+        #expect(params.count == 5)
+        weights.zeroGrad()   // the input check above back-propagated into the weights too
+        try sumAll(multiply(try weights.step(x: Variable(x), hidden: Variable(h), architecture: cell, layerMask: layerMask), mask: readout)).backward()
+        for p in params {
+            let grad = try #require(p.grad, "\(p.name) got no gradient")
+            for j in stride(from: 0, to: p.value.count, by: 5) {
+                let saved = p.value.storage[j]
+                p.value.storage[j] = saved + 1e-2
+                let plus = try loss()
+                p.value.storage[j] = saved - 1e-2
+                let minus = try loss()
+                p.value.storage[j] = saved
+                let numeric = Float((plus - minus) / 2e-2)
+                #expect(abs(numeric - grad.storage[j]) < 2e-3 + 2e-2 * abs(numeric), "\(p.name)[\(j)]")
+            }
+        }
+    }
+
+    @Test func retrainedPublishedCellLearnsAPTBSlice() throws {
+        guard let directory = Fixtures.ptbDirectory else {
+            Issue.record("PTB not found at $ENAS_DATA/ptb or ../shared/data/ptb — skipping")
+            return
+        }
+        let corpus = try TokenCorpus.pennTreebank(directory: directory)
+        let cell = try RecurrentCellArchitecture.parse("0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2", encoding: .enasLM)
+        var modelConfig = RecurrentModelConfig(vocabularySize: 10_000, hiddenSize: 96, nodeCount: cell.nodeCount)
+        modelConfig.initScale = 0.1
+        let rng = RandomSource(seed: 3)
+        var initRNG = rng.split("init")
+        let model = try RecurrentLanguageModel(config: modelConfig, architecture: cell, rng: &initRNG)
+        var config = LanguageModelTrainingConfig()
+        config.batchSize = 16
+        config.learningRate = .constant(20)
+        config.gradientClip = 0.25
+        let trainer = try LanguageModelTrainer(model: model, tokens: Array(corpus.train.prefix(80_000)), config: config, rng: rng)
+        let valid = try LanguageModelBatches(tokens: Array(corpus.valid.prefix(20_000)), batchSize: 10)
+        let before = exp(try model.evaluate(valid, architecture: cell, bptt: 35))
+        var steps = 0
+        while trainer.epoch < 3 { _ = try trainer.step(architecture: cell); steps += 1 }
+        let after = exp(try model.evaluate(valid, architecture: cell, bptt: 35))
+        #expect(before > 5_000, "untrained perplexity \(before)")
+        #expect(after < 400, "perplexity after 3 epochs (\(steps) windows) on 80k tokens: \(after)")
+    }
+}
