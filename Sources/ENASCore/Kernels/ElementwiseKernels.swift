@@ -18,8 +18,10 @@ public func exp(_ x: FloatVector) -> FloatVector {
     p = p * r + 1.666_666_545_9e-1
     p = p * r + 5.000_000_120_1e-1
     let er = (p * (r * r)) + r + 1
-    let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return er * unsafeBitCast(exponent, to: FloatVector.self)
+    // 2^n by building the exponent field. n + 127 is turned into an integer by the 1.5·2^23 trick (adding it
+    // leaves the integer in the low mantissa bits): the generic SIMD Float→Int32 conversion is a slow per-lane path.
+    let shifted = unsafeBitCast(n + (12_582_912 + 127), to: SIMD16<Int32>.self) &- 0x4B40_0000
+    return er * unsafeBitCast(shifted &<< 23, to: FloatVector.self)
 }
 
 /// tanh for 16 lanes: 1 − 2 / (e^{2x} + 1), exact to about 1e-7 absolute.
