@@ -3,19 +3,30 @@
 // micro-kernel: transposition only changes how panels are packed.
 //
 // Blocking (BLIS-style): NC columns of B × KC depth are packed into NR-wide panels; MC rows of A × KC into
-// MR-tall panels; an MR×NR register tile (8 × 32 = 16 SIMD16 accumulators) runs over KC.
-// Work is split over the larger of M and N (W1's products have only 32 or 64 rows).
+// MR-tall panels; an MR×NR register tile (8 × 32 = 16 SIMD16 accumulators) runs over KC and updates C directly.
+// Work is split over the larger of M and N (W1's products have only 32 or 64 rows). The depth blocking depends
+// only on K and the path (blocked or few-rows) only on M, so every element of C is summed in the same order
+// whatever the thread count.
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Rows of the register tile.
 let gemmMR = 8
 /// Columns of the register tile (two SIMD16 vectors).
 let gemmNR = 32
-/// Depth of one packed block.
+/// Largest depth of one packed block; K is cut into equal blocks no deeper than this (384 and 512 measured the
+/// same; a 256-deep block spends more time updating C).
 let gemmKC = 384
-/// Rows of A packed at once.
+/// Rows of A packed at once (8 × 32 tiles over a 128 × 384 block: 192 KiB, in L2).
 let gemmMC = 128
 /// Columns of B packed at once.
 let gemmNC = 2048
+/// Multiply-adds each thread must get before a product is split: waking a pooled GCD thread costs 35–45 µs on
+/// these VMs, about the time of 2^21 multiply-adds, so a smaller share runs slower on two threads than on one
+/// (32 × 512 × 256 does; 32 × 512 × 512 gains).
+let gemmMinimumWorkPerThread = 1 << 22
 
 /// C = alpha · op(A) · op(B) + beta · C on raw row-major buffers. `beta == 0` ignores C's previous contents
 /// (NaN-safe). Leading dimensions are in elements. Callers validate sizes; this is the kernel layer.
@@ -29,13 +40,18 @@ public func gemm(
         scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
         return
     }
-    let flops = m * n * k
+    if m < gemmMR {
+        gemmFewRows(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc)
+        return
+    }
     // Split the larger output dimension; each thread packs its own panels (the shared operand is re-packed,
     // which costs O(K·N) against O(M·N·K / threads) of arithmetic).
     let splitRows = m >= n
     let granule = splitRows ? gemmMR : gemmNR
     let extent = splitRows ? m : n
-    let minimumPerThread = max(granule, (1 << 18) / max(1, flops / extent))
+    let workPerItem = (splitRows ? n : m) * k
+    let minimumPerThread = max(granule, (gemmMinimumWorkPerThread + workPerItem - 1) / workPerItem)
     let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
     Parallel.forRanges(count: extent, granule: granule, minimumPerThread: minimumPerThread) { range in
         let a = UnsafePointer<Float>(bitPattern: aBits)!, b = UnsafePointer<Float>(bitPattern: bBits)!
@@ -66,33 +82,40 @@ private func gemmSerial(
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    let kcMax = min(k, gemmKC)
-    let packedA = UnsafeMutableRawPointer.allocate(
-        byteCount: roundUp(min(m, gemmMC), gemmMR) * kcMax * 4, alignment: 64).assumingMemoryBound(to: Float.self)
-    let packedB = UnsafeMutableRawPointer.allocate(
-        byteCount: roundUp(min(n, gemmNC), gemmNR) * kcMax * 4, alignment: 64).assumingMemoryBound(to: Float.self)
-    defer { packedA.deallocate(); packedB.deallocate() }
-    let tile = UnsafeMutableRawPointer.allocate(byteCount: gemmMR * gemmNR * 4, alignment: 64)
-        .assumingMemoryBound(to: Float.self)
-    defer { tile.deallocate() }
+    // Equal depth blocks (K = 512 → 2 × 256, not 384 + 128), so no block is left too thin to amortize C updates.
+    let kBlocks = (k + gemmKC - 1) / gemmKC
+    let kcStep = (k + kBlocks - 1) / kBlocks
+    // With a single row block (W1's M = 32 or 64), each B panel is used by that block only: pack it just before
+    // its kernels run, so they read it from L1 instead of from a multi-megabyte block that spilled to L3.
+    let packBPanelByPanel = m <= gemmMC
+    let packedASize = roundUp(min(m, gemmMC), gemmMR) * kcStep
+    let packedBSize = (packBPanelByPanel ? gemmNR : roundUp(min(n, gemmNC), gemmNR)) * kcStep
+    let scratch = gemmScratch(floats: roundUp(packedASize, 16) + packedBSize + gemmMR * gemmNR)
+    let packedA = scratch, packedB = scratch + roundUp(packedASize, 16), tile = packedB + packedBSize
 
     for jc in stride(from: 0, to: n, by: gemmNC) {
         let nc = min(gemmNC, n - jc)
-        for pc in stride(from: 0, to: k, by: gemmKC) {
-            let kc = min(gemmKC, k - pc)
-            packB(transB: transB, b: b, ldb: ldb, rows: pc..<(pc + kc), cols: jc..<(jc + nc), into: packedB)
+        for pc in stride(from: 0, to: k, by: kcStep) {
+            let kc = min(kcStep, k - pc)
+            if !packBPanelByPanel {
+                packB(transB: transB, b: b, ldb: ldb, rows: pc..<(pc + kc), cols: jc..<(jc + nc), into: packedB)
+            }
             let blockBeta: Float = pc == 0 ? beta : 1
             for ic in stride(from: 0, to: m, by: gemmMC) {
                 let mc = min(gemmMC, m - ic)
                 packA(transA: transA, a: a, lda: lda, rows: ic..<(ic + mc), depth: pc..<(pc + kc), into: packedA)
                 for jr in stride(from: 0, to: nc, by: gemmNR) {
                     let nr = min(gemmNR, nc - jr)
-                    let bPanel = packedB + jr * kc
+                    var bPanel = packedB + jr * kc
+                    if packBPanelByPanel {
+                        packB(transB: transB, b: b, ldb: ldb, rows: pc..<(pc + kc), cols: (jc + jr)..<(jc + jr + nr),
+                              into: packedB)
+                        bPanel = packedB
+                    }
                     for ir in stride(from: 0, to: mc, by: gemmMR) {
-                        let mr = min(gemmMR, mc - ir)
-                        microKernel8x32(kc: kc, a: packedA + ir * kc, b: bPanel, tile: tile)
-                        storeTile(tile, rows: mr, cols: nr, alpha: alpha, beta: blockBeta,
-                                  c: c + (ic + ir) * ldc + jc + jr, ldc: ldc)
+                        microKernel8x32(kc: kc, a: packedA + ir * kc, b: bPanel, rows: min(gemmMR, mc - ir), cols: nr,
+                                        alpha: alpha, beta: blockBeta, c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
+                                        tile: tile)
                     }
                 }
             }
@@ -101,6 +124,65 @@ private func gemmSerial(
 }
 
 @inline(__always) func roundUp(_ x: Int, _ multiple: Int) -> Int { (x + multiple - 1) / multiple * multiple }
+
+// MARK: - Scratch
+
+/// Each thread keeps its packing buffer between calls (W1 makes thousands of small products per step; a fresh
+/// multi-megabyte allocation would page-fault on every one). Freed when the thread exits.
+private let gemmScratchKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { free($0) }
+    return key
+}()
+
+/// Header of a thread's scratch block: its capacity in floats; the floats start 64 bytes in (cache-line aligned).
+private let gemmScratchHeader = 64
+
+/// A 64-byte-aligned buffer of at least `floats` floats, owned by the calling thread (valid until its next call).
+private func gemmScratch(floats: Int) -> UnsafeMutablePointer<Float> {
+    if let block = pthread_getspecific(gemmScratchKey), block.load(as: Int.self) >= floats {
+        return (block + gemmScratchHeader).assumingMemoryBound(to: Float.self)
+    }
+    free(pthread_getspecific(gemmScratchKey))
+    var block: UnsafeMutableRawPointer?
+    guard posix_memalign(&block, 64, gemmScratchHeader + floats * 4) == 0, let block else {
+        fatalError("[gemm] cannot allocate \(floats * 4) bytes of packing buffer")
+    }
+    block.storeBytes(of: floats, as: Int.self)
+    pthread_setspecific(gemmScratchKey, block)
+    return (block + gemmScratchHeader).assumingMemoryBound(to: Float.self)
+}
+
+// MARK: - Packing
+
+private typealias V = SIMD16<Float>
+
+@inline(__always) private func zipLow(_ a: V, _ b: V) -> V {
+    V(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+}
+
+@inline(__always) private func zipHigh(_ a: V, _ b: V) -> V {
+    V(a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11], a[12], b[12], a[13], b[13], a[14], b[14], a[15], b[15])
+}
+
+/// Transposes an 8 × 16 block (rows `ld` floats apart) in registers: result q holds columns 2q and 2q+1, each
+/// as 8 lanes (rows 0..<8). Three rounds of interleaving; LLVM lowers each zip to one vpermt2ps.
+@inline(__always)
+private func transpose8x16(_ src: UnsafePointer<Float>, ld: Int) -> (V, V, V, V, V, V, V, V) {
+    let s = UnsafeRawPointer(src), stride = ld * 4
+    var v0 = s.loadUnaligned(as: V.self), v1 = s.loadUnaligned(fromByteOffset: stride, as: V.self)
+    var v2 = s.loadUnaligned(fromByteOffset: 2 * stride, as: V.self)
+    var v3 = s.loadUnaligned(fromByteOffset: 3 * stride, as: V.self)
+    var v4 = s.loadUnaligned(fromByteOffset: 4 * stride, as: V.self)
+    var v5 = s.loadUnaligned(fromByteOffset: 5 * stride, as: V.self)
+    var v6 = s.loadUnaligned(fromByteOffset: 6 * stride, as: V.self)
+    var v7 = s.loadUnaligned(fromByteOffset: 7 * stride, as: V.self)
+    for _ in 0..<3 {
+        (v0, v1, v2, v3, v4, v5, v6, v7) = (zipLow(v0, v4), zipHigh(v0, v4), zipLow(v1, v5), zipHigh(v1, v5),
+                                            zipLow(v2, v6), zipHigh(v2, v6), zipLow(v3, v7), zipHigh(v3, v7))
+    }
+    return (v0, v1, v2, v3, v4, v5, v6, v7)
+}
 
 /// Packs op(A)[rows, depth] into MR-tall panels: panel p holds depth × MR floats, zero-padded past the last row.
 @inline(__always)
@@ -112,19 +194,45 @@ private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<
         let dst = packed + panelStart * kc
         let firstRow = rows.lowerBound + panelStart
         if transA {
-            // op(A)(i, p) = a[p * lda + i]: each depth step reads MR contiguous floats.
-            for p in 0..<kc {
-                let src = a + (depth.lowerBound + p) * lda + firstRow
-                let out = dst + p * gemmMR
-                for r in 0..<mr { out[r] = src[r] }
-                for r in mr..<gemmMR { out[r] = 0 }
+            // op(A)(i, p) = a[p * lda + i]: each depth step is MR contiguous floats.
+            if mr == gemmMR {
+                for p in 0..<kc {
+                    let src = UnsafeRawPointer(a + (depth.lowerBound + p) * lda + firstRow)
+                    UnsafeMutableRawPointer(dst + p * gemmMR).storeBytes(of: src.loadUnaligned(as: SIMD8<Float>.self),
+                                                                         as: SIMD8<Float>.self)
+                }
+            } else {
+                for p in 0..<kc {
+                    let src = a + (depth.lowerBound + p) * lda + firstRow
+                    let out = dst + p * gemmMR
+                    for r in 0..<mr { out[r] = src[r] }
+                    for r in mr..<gemmMR { out[r] = 0 }
+                }
             }
         } else {
-            for r in 0..<mr {
-                let src = a + (firstRow + r) * lda + depth.lowerBound
-                for p in 0..<kc { dst[p * gemmMR + r] = src[p] }
+            // Rows are contiguous in depth: transpose 8 × 16 blocks in registers; the 8 results are exactly the
+            // next 16 depth steps of the panel.
+            var p = 0
+            if mr == gemmMR {
+                let src = a + firstRow * lda + depth.lowerBound
+                while p + 16 <= kc {
+                    let t = transpose8x16(src + p, ld: lda)
+                    let out = UnsafeMutableRawPointer(dst + p * gemmMR)
+                    out.storeBytes(of: t.0, toByteOffset: 0, as: V.self); out.storeBytes(of: t.1, toByteOffset: 64, as: V.self)
+                    out.storeBytes(of: t.2, toByteOffset: 128, as: V.self); out.storeBytes(of: t.3, toByteOffset: 192, as: V.self)
+                    out.storeBytes(of: t.4, toByteOffset: 256, as: V.self); out.storeBytes(of: t.5, toByteOffset: 320, as: V.self)
+                    out.storeBytes(of: t.6, toByteOffset: 384, as: V.self); out.storeBytes(of: t.7, toByteOffset: 448, as: V.self)
+                    p += 16
+                }
             }
-            if mr < gemmMR { for p in 0..<kc { for r in mr..<gemmMR { dst[p * gemmMR + r] = 0 } } }
+            for r in 0..<gemmMR {
+                if r < mr {
+                    let src = a + (firstRow + r) * lda + depth.lowerBound
+                    for q in p..<kc { dst[q * gemmMR + r] = src[q] }
+                } else {
+                    for q in p..<kc { dst[q * gemmMR + r] = 0 }
+                }
+            }
         }
     }
 }
@@ -139,18 +247,38 @@ private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<
         let dst = packed + panelStart * kc
         let firstCol = cols.lowerBound + panelStart
         if transB {
-            // op(B)(p, j) = b[j * ldb + p]
-            for j in 0..<nr {
-                let src = b + (firstCol + j) * ldb + rows.lowerBound
-                for p in 0..<kc { dst[p * gemmNR + j] = src[p] }
+            // op(B)(p, j) = b[j * ldb + p]: columns are contiguous in depth. Transpose 8 columns × 16 depth steps
+            // in registers; result q fills 8 lanes of depth steps 2q and 2q + 1.
+            var p = 0
+            if nr == gemmNR {
+                while p + 16 <= kc {
+                    for octet in stride(from: 0, to: gemmNR, by: 8) {
+                        let t = transpose8x16(b + (firstCol + octet) * ldb + rows.lowerBound + p, ld: ldb)
+                        let out = UnsafeMutableRawPointer(dst + p * gemmNR + octet)
+                        func store(_ v: V, _ q: Int) {
+                            out.storeBytes(of: v.lowHalf, toByteOffset: 2 * q * gemmNR * 4, as: SIMD8<Float>.self)
+                            out.storeBytes(of: v.highHalf, toByteOffset: (2 * q + 1) * gemmNR * 4, as: SIMD8<Float>.self)
+                        }
+                        store(t.0, 0); store(t.1, 1); store(t.2, 2); store(t.3, 3)
+                        store(t.4, 4); store(t.5, 5); store(t.6, 6); store(t.7, 7)
+                    }
+                    p += 16
+                }
             }
-            if nr < gemmNR { for p in 0..<kc { for j in nr..<gemmNR { dst[p * gemmNR + j] = 0 } } }
+            for j in 0..<gemmNR {
+                if j < nr {
+                    let src = b + (firstCol + j) * ldb + rows.lowerBound
+                    for q in p..<kc { dst[q * gemmNR + j] = src[q] }
+                } else {
+                    for q in p..<kc { dst[q * gemmNR + j] = 0 }
+                }
+            }
         } else if nr == gemmNR {
             for p in 0..<kc {
                 let src = UnsafeRawPointer(b + (rows.lowerBound + p) * ldb + firstCol)
                 let out = UnsafeMutableRawPointer(dst + p * gemmNR)
-                out.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                (out + 64).storeBytes(of: (src + 64).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                out.storeBytes(of: src.loadUnaligned(as: V.self), as: V.self)
+                (out + 64).storeBytes(of: (src + 64).loadUnaligned(as: V.self), as: V.self)
             }
         } else {
             for p in 0..<kc {
@@ -163,11 +291,14 @@ private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<
     }
 }
 
-/// tile (8 × 32, row-major) = Σ_p a[p, 0..<8]ᵀ · b[p, 0..<32] over kc packed depth steps.
+// MARK: - Micro-kernel
+
+/// C[0..<rows, 0..<cols] = alpha · Σ_p a[p, 0..<8]ᵀ · b[p, 0..<32] + beta · C over kc packed depth steps
+/// (beta == 0 never reads C). A full tile goes from registers straight to C; an edge tile goes through `tile`.
 @inline(__always)
-private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rows: Int, cols: Int,
+                             alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
                              tile: UnsafeMutablePointer<Float>) {
-    typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
     var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
     var pa = a
@@ -185,6 +316,13 @@ private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<
         pa += gemmMR
         pb += gemmNR * 4
     }
+    if rows == gemmMR && cols == gemmNR {
+        updateRow(c, c00, c01, alpha: alpha, beta: beta); updateRow(c + ldc, c10, c11, alpha: alpha, beta: beta)
+        updateRow(c + 2 * ldc, c20, c21, alpha: alpha, beta: beta); updateRow(c + 3 * ldc, c30, c31, alpha: alpha, beta: beta)
+        updateRow(c + 4 * ldc, c40, c41, alpha: alpha, beta: beta); updateRow(c + 5 * ldc, c50, c51, alpha: alpha, beta: beta)
+        updateRow(c + 6 * ldc, c60, c61, alpha: alpha, beta: beta); updateRow(c + 7 * ldc, c70, c71, alpha: alpha, beta: beta)
+        return
+    }
     let t = UnsafeMutableRawPointer(tile)
     t.storeBytes(of: c00, toByteOffset: 0, as: V.self); t.storeBytes(of: c01, toByteOffset: 64, as: V.self)
     t.storeBytes(of: c10, toByteOffset: 128, as: V.self); t.storeBytes(of: c11, toByteOffset: 192, as: V.self)
@@ -194,31 +332,142 @@ private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<
     t.storeBytes(of: c50, toByteOffset: 640, as: V.self); t.storeBytes(of: c51, toByteOffset: 704, as: V.self)
     t.storeBytes(of: c60, toByteOffset: 768, as: V.self); t.storeBytes(of: c61, toByteOffset: 832, as: V.self)
     t.storeBytes(of: c70, toByteOffset: 896, as: V.self); t.storeBytes(of: c71, toByteOffset: 960, as: V.self)
+    for r in 0..<rows {
+        for j in 0..<cols {
+            let value = alpha * tile[r * gemmNR + j]
+            c[r * ldc + j] = beta == 0 ? value : value + beta * c[r * ldc + j]
+        }
+    }
 }
 
-/// C[0..<rows, 0..<cols] = alpha · tile + beta · C (beta == 0 never reads C).
+/// row[0..<32] = alpha · (lo, hi) + beta · row (beta == 0 never reads row).
 @inline(__always)
-private func storeTile(_ tile: UnsafeMutablePointer<Float>, rows: Int, cols: Int, alpha: Float, beta: Float,
-                       c: UnsafeMutablePointer<Float>, ldc: Int) {
-    typealias V = SIMD16<Float>
-    if cols == gemmNR {
-        let va = V(repeating: alpha), vb = V(repeating: beta)
-        for r in 0..<rows {
-            let src = UnsafeRawPointer(tile + r * gemmNR)
-            let dst = UnsafeMutableRawPointer(c + r * ldc)
-            for half in 0..<2 {
-                let offset = half * 64
-                var value = src.load(fromByteOffset: offset, as: V.self) * va
-                if beta != 0 { value = value.addingProduct(vb, dst.loadUnaligned(fromByteOffset: offset, as: V.self)) }
-                dst.storeBytes(of: value, toByteOffset: offset, as: V.self)
+private func updateRow(_ row: UnsafeMutablePointer<Float>, _ lo: V, _ hi: V, alpha: Float, beta: Float) {
+    let r = UnsafeMutableRawPointer(row)
+    var lo = lo, hi = hi
+    if alpha != 1 { lo *= alpha; hi *= alpha }
+    if beta != 0 {
+        let vb = V(repeating: beta)
+        lo = lo.addingProduct(vb, r.loadUnaligned(as: V.self))
+        hi = hi.addingProduct(vb, r.loadUnaligned(fromByteOffset: 64, as: V.self))
+    }
+    r.storeBytes(of: lo, as: V.self)
+    r.storeBytes(of: hi, toByteOffset: 64, as: V.self)
+}
+// MARK: - Few rows
+
+/// Products with fewer than MR rows (the controller's batch-1 steps), where padding to an 8-row tile would waste
+/// most of the arithmetic and packing B would cost as much as the product: B is read in place. Single-threaded.
+private func gemmFewRows(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    // op(A)'s rows, contiguous: in place, or gathered from the columns of a transposed A.
+    var rows = a, rowStride = lda
+    if transA {
+        let gathered = gemmScratch(floats: m * k)
+        for p in 0..<k { for i in 0..<m { gathered[i * k + p] = a[p * lda + i] } }
+        rows = UnsafePointer(gathered)
+        rowStride = k
+    }
+    // Columns split over threads: each output element's arithmetic is the same whoever computes it.
+    let rBits = UInt(bitPattern: rows), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
+    let minimumPerThread = max(64, (gemmMinimumWorkPerThread + m * k - 1) / (m * k))
+    Parallel.forRanges(count: n, granule: 64, minimumPerThread: minimumPerThread) { columns in
+        let rows = UnsafePointer<Float>(bitPattern: rBits)!, c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
+        let b = UnsafePointer<Float>(bitPattern: bBits)! + (transB ? columns.lowerBound * ldb : columns.lowerBound)
+        // Strips of 64 columns outside, rows inside: the strip of B stays in cache for every row.
+        for strip in stride(from: 0, to: columns.count, by: 64) {
+            let width = min(64, columns.count - strip)
+            let bStrip = transB ? b + strip * ldb : b + strip
+            for i in 0..<m {
+                let x = rows + i * rowStride, out = c + i * ldc + columns.lowerBound + strip
+                if transB {
+                    fewRowsDots(k: k, n: width, x: x, b: bStrip, ldb: ldb, alpha: alpha, beta: beta, out: out)
+                } else {
+                    fewRowsAxpys(k: k, n: width, x: x, b: bStrip, ldb: ldb, alpha: alpha, beta: beta, out: out)
+                }
             }
         }
-    } else {
-        for r in 0..<rows {
-            for j in 0..<cols {
-                let value = alpha * tile[r * gemmNR + j]
-                c[r * ldc + j] = beta == 0 ? value : value + beta * c[r * ldc + j]
-            }
+    }
+}
+
+/// out[j] = alpha · Σ_p x[p] · b[p, j] + beta · out[j]: 64-column strips of B rows, accumulated in registers.
+@inline(__always)
+private func fewRowsAxpys(k: Int, n: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+                          alpha: Float, beta: Float, out: UnsafeMutablePointer<Float>) {
+    var j = 0
+    while j + 64 <= n {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        var row = UnsafeRawPointer(b + j)
+        for p in 0..<k {
+            let xp = V(repeating: x[p])
+            s0 = s0.addingProduct(xp, row.loadUnaligned(as: V.self))
+            s1 = s1.addingProduct(xp, row.loadUnaligned(fromByteOffset: 64, as: V.self))
+            s2 = s2.addingProduct(xp, row.loadUnaligned(fromByteOffset: 128, as: V.self))
+            s3 = s3.addingProduct(xp, row.loadUnaligned(fromByteOffset: 192, as: V.self))
+            row += ldb * 4
         }
+        updateRow(out + j, s0, s1, alpha: alpha, beta: beta)
+        updateRow(out + j + 32, s2, s3, alpha: alpha, beta: beta)
+        j += 64
+    }
+    while j + 16 <= n {
+        var s0 = V()
+        var row = UnsafeRawPointer(b + j)
+        for p in 0..<k {
+            s0 = s0.addingProduct(V(repeating: x[p]), row.loadUnaligned(as: V.self))
+            row += ldb * 4
+        }
+        if alpha != 1 { s0 *= alpha }
+        let o = UnsafeMutableRawPointer(out + j)
+        if beta != 0 { s0 = s0.addingProduct(V(repeating: beta), o.loadUnaligned(as: V.self)) }
+        o.storeBytes(of: s0, as: V.self)
+        j += 16
+    }
+    while j < n {
+        var sum: Float = 0
+        for p in 0..<k { sum = sum.addingProduct(x[p], b[p * ldb + j]) }
+        out[j] = beta == 0 ? alpha * sum : alpha * sum + beta * out[j]
+        j += 1
+    }
+}
+
+/// out[j] = alpha · x · b[j, :] + beta · out[j]: dot products with four rows of B at a time.
+@inline(__always)
+private func fewRowsDots(k: Int, n: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+                         alpha: Float, beta: Float, out: UnsafeMutablePointer<Float>) {
+    let xs = UnsafeRawPointer(x)
+    var j = 0
+    while j < n {
+        let count = min(4, n - j)
+        // Rows past the end repeat the last one; their sums are discarded.
+        let r0 = UnsafeRawPointer(b + j * ldb), r1 = UnsafeRawPointer(b + min(j + 1, n - 1) * ldb)
+        let r2 = UnsafeRawPointer(b + min(j + 2, n - 1) * ldb), r3 = UnsafeRawPointer(b + min(j + 3, n - 1) * ldb)
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        var p = 0
+        while p + 16 <= k {
+            let xv = xs.loadUnaligned(fromByteOffset: p * 4, as: V.self)
+            s0 = s0.addingProduct(xv, r0.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            s1 = s1.addingProduct(xv, r1.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            s2 = s2.addingProduct(xv, r2.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            s3 = s3.addingProduct(xv, r3.loadUnaligned(fromByteOffset: p * 4, as: V.self))
+            p += 16
+        }
+        var sums = (s0.sum(), s1.sum(), s2.sum(), s3.sum())
+        while p < k {
+            let xp = x[p]
+            sums.0 = sums.0.addingProduct(xp, r0.load(fromByteOffset: p * 4, as: Float.self))
+            sums.1 = sums.1.addingProduct(xp, r1.load(fromByteOffset: p * 4, as: Float.self))
+            sums.2 = sums.2.addingProduct(xp, r2.load(fromByteOffset: p * 4, as: Float.self))
+            sums.3 = sums.3.addingProduct(xp, r3.load(fromByteOffset: p * 4, as: Float.self))
+            p += 1
+        }
+        for q in 0..<count {
+            let value = alpha * (q == 0 ? sums.0 : q == 1 ? sums.1 : q == 2 ? sums.2 : sums.3)
+            out[j + q] = beta == 0 ? value : value + beta * out[j + q]
+        }
+        j += 4
     }
 }

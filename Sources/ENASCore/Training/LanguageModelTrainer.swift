@@ -15,17 +15,28 @@ public struct LanguageModelTrainingConfig: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// Codable form of `LearningRateSchedule`.
-public enum LearningRateScheduleConfig: Codable, Equatable, Sendable {
-    case constant(Float)
-    case exponentialDecay(initial: Float, factor: Float, startEpoch: Int)
-    case cosine(maximum: Float, minimum: Float, firstPeriod: Double, periodMultiplier: Double)
+/// The JSON form of a learning-rate schedule (one flat object so configs stay readable and partially overridable).
+public struct LearningRateScheduleConfig: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case constant, exponentialDecay = "exponential_decay", cosine }
+    public var kind: Kind
+    /// The rate (constant), the initial rate (exponential decay) or the maximum (cosine).
+    public var initial: Float
+    /// Cosine: the rate at the end of each period.
+    public var minimum: Float = 0
+    /// Exponential decay: factor per epoch from `startEpoch` on.
+    public var factor: Float = 1
+    public var startEpoch: Int = 0
+    /// Cosine: T0 and Tmul of SGDR.
+    public var firstPeriod: Double = 10
+    public var periodMultiplier: Double = 2
+
+    public static func constant(_ rate: Float) -> Self { Self(kind: .constant, initial: rate) }
 
     public var schedule: LearningRateSchedule {
-        switch self {
-        case .constant(let lr): .constant(lr)
-        case .exponentialDecay(let i, let f, let s): .exponentialDecay(initial: i, factor: f, startEpoch: s)
-        case .cosine(let a, let b, let t, let m): .cosine(maximum: a, minimum: b, firstPeriod: t, periodMultiplier: m)
+        switch kind {
+        case .constant: .constant(initial)
+        case .exponentialDecay: .exponentialDecay(initial: initial, factor: factor, startEpoch: startEpoch)
+        case .cosine: .cosine(maximum: initial, minimum: minimum, firstPeriod: firstPeriod, periodMultiplier: periodMultiplier)
         }
     }
 }

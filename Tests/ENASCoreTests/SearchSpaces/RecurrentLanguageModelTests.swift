@@ -10,10 +10,10 @@ struct RecurrentLanguageModelTests {
     @Test func benchmarkW1ParameterCountsMatchBENCH() throws {
         let cell = try RecurrentCellArchitecture.parse(Self.w1Cell, encoding: .firstCode)
         var rng = RandomSource(seed: 1)
-        let small = try RecurrentLanguageModel(config: .init(vocabularySize: 10_000, hiddenSize: 256, nodeCount: 12), architecture: cell, rng: &rng)
+        let small = try RecurrentLanguageModel(config: .init(hiddenSize: 256, nodeCount: 12), vocabularySize: 10_000, architecture: cell, rng: &rng)
         #expect(small.parameterCount == 4_263_936)
         #expect(try small.childParameterCount(cell) == 4_263_936)
-        let search = try RecurrentLanguageModel(config: .init(vocabularySize: 100, hiddenSize: 8, nodeCount: 4), architecture: nil, rng: &rng)
+        let search = try RecurrentLanguageModel(config: .init(hiddenSize: 8, nodeCount: 4), vocabularySize: 100, architecture: nil, rng: &rng)
         // ω: embedding + W0 + (1 + 2 + 3) previous choices × 4 activations matrices of 8 × 16.
         #expect(search.parameterCount == 100 * 8 + 16 * 16 + 6 * 4 * 8 * 16)
         let child = try RecurrentCellArchitecture.parse("0 1 1 2 0 3", encoding: .enasLM)
@@ -65,11 +65,11 @@ struct RecurrentLanguageModelTests {
         }
         let corpus = try TokenCorpus.pennTreebank(directory: directory)
         let cell = try RecurrentCellArchitecture.parse("0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2", encoding: .enasLM)
-        var modelConfig = RecurrentModelConfig(vocabularySize: 10_000, hiddenSize: 96, nodeCount: cell.nodeCount)
+        var modelConfig = RecurrentModelConfig(hiddenSize: 96, nodeCount: cell.nodeCount)
         modelConfig.initScale = 0.1
         let rng = RandomSource(seed: 3)
         var initRNG = rng.split("init")
-        let model = try RecurrentLanguageModel(config: modelConfig, architecture: cell, rng: &initRNG)
+        let model = try RecurrentLanguageModel(config: modelConfig, vocabularySize: 10_000, architecture: cell, rng: &initRNG)
         var config = LanguageModelTrainingConfig()
         config.batchSize = 16
         config.learningRate = .constant(20)

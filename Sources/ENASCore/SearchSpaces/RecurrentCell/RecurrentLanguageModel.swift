@@ -1,7 +1,6 @@
 /// Hyperparameters of a recurrent language model built on the searched cell. Dropout rates are drop
 /// probabilities (enas_lm's names in brackets).
 public struct RecurrentModelConfig: Codable, Equatable, Sendable {
-    public var vocabularySize: Int
     /// H: embedding width = hidden size (tied softmax).
     public var hiddenSize: Int
     /// N, counting node 0.
@@ -24,8 +23,8 @@ public struct RecurrentModelConfig: Codable, Equatable, Sendable {
     /// Weight of the slowness term mean((h_{t+1} − h_t)²) [beta].
     public var slownessWeight: Float = 0
 
-    public init(vocabularySize: Int, hiddenSize: Int, nodeCount: Int) {
-        (self.vocabularySize, self.hiddenSize, self.nodeCount) = (vocabularySize, hiddenSize, nodeCount)
+    public init(hiddenSize: Int, nodeCount: Int) {
+        (self.hiddenSize, self.nodeCount) = (hiddenSize, nodeCount)
     }
 }
 
@@ -36,14 +35,17 @@ public final class RecurrentLanguageModel: Layer {
     public let cell: SharedRecurrentCell
 
     /// - Parameter architecture: nil builds the search's shared weights ω; an architecture builds a fixed model.
-    public init(config: RecurrentModelConfig, architecture: RecurrentCellArchitecture?, rng: inout RandomSource) throws {
-        try ensureArgument(config.vocabularySize >= 2, "[language model] vocabulary size \(config.vocabularySize) must be ≥ 2")
+    public init(config: RecurrentModelConfig, vocabularySize: Int, architecture: RecurrentCellArchitecture?,
+                rng: inout RandomSource) throws {
+        try ensureArgument(vocabularySize >= 2, "[language model] vocabulary size \(vocabularySize) must be ≥ 2")
+        try ensureArgument(config.hiddenSize >= 1 && config.nodeCount >= 2,
+                           "[language model] hidden size \(config.hiddenSize) must be ≥ 1 and node count \(config.nodeCount) ≥ 2")
         for (name, rate) in [("embedding", config.embeddingDropout), ("input", config.inputDropout), ("cell input", config.cellInputDropout),
                              ("hidden", config.hiddenDropout), ("output", config.outputDropout)] {
             try ensureArgument(rate >= 0 && rate < 1, "[language model] \(name) dropout \(rate) must be in [0, 1)")
         }
         self.config = config
-        embedding = Embedding("embedding", vocabulary: config.vocabularySize, width: config.hiddenSize,
+        embedding = Embedding("embedding", vocabulary: vocabularySize, width: config.hiddenSize,
                               initializer: .uniform(scale: config.initScale), rng: &rng)
         cell = try SharedRecurrentCell(hiddenSize: config.hiddenSize, nodeCount: config.nodeCount, architecture: architecture,
                                        initScale: config.initScale, rng: &rng)
