@@ -50,13 +50,13 @@ public final class LanguageModelTrainer {
     public let batches: LanguageModelBatches
     public let optimizer: SGD
     /// Column position of the next window.
-    public private(set) var cursor = 0
+    public internal(set) var cursor = 0
     /// Completed passes over the training split.
-    public private(set) var epoch = 0
+    public internal(set) var epoch = 0
     /// Windows taken in the current epoch.
-    public private(set) var stepInEpoch = 0
+    public internal(set) var stepInEpoch = 0
     /// The state carried between windows (B, H).
-    public private(set) var hidden: Tensor
+    public internal(set) var hidden: Tensor
     /// Streams for window lengths ("data") and dropout masks ("dropout").
     public var dataRNG: RandomSource
     public var dropoutRNG: RandomSource

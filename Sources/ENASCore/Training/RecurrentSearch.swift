@@ -15,17 +15,17 @@ public final class RecurrentSearch {
     public let reinforce: ReinforceTrainer<RecurrentCellSpace>
     let validBatches: LanguageModelBatches
     /// Next validation window (column position) used to score a child.
-    public private(set) var validCursor = 0
+    public internal(set) var validCursor = 0
     /// Completed search epochs, and where the current one is.
-    public private(set) var epoch = 0
-    public private(set) var phase = SearchEvent.Phase.sharedWeights
-    public private(set) var stepInPhase = 0
+    public internal(set) var epoch = 0
+    public internal(set) var phase = SearchEvent.Phase.sharedWeights
+    public internal(set) var stepInPhase = 0
     /// Phase-1 children with a non-finite loss in a row.
-    public private(set) var nonFiniteInARow = 0
+    public internal(set) var nonFiniteInARow = 0
     /// Streams: "arch" for the random strategy's sampler, "eval" for derive.
     var uniformRNG: RandomSource
     /// The log records of this run, in order (also written to `log` when set).
-    public private(set) var history: [[String: Any]] = []
+    public internal(set) var history: [[String: Any]] = []
     public var log: JSONLinesLog?
 
     public init(config: RecurrentSearchConfig, corpus: TokenCorpus) throws {

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Every hyperparameter of retraining one recurrent cell from scratch (strict snake_case JSON, like the search's).
+public struct RecurrentRetrainConfig: Codable, Equatable, Sendable {
+    public var seed: UInt64 = 1
+    /// Kernel threads; 0 keeps the default.
+    public var threads = 0
+    /// Passes over the training split.
+    public var epochs = 40
+    /// The model (its node count must equal the architecture's; `child.node_count` is set from it).
+    public var child = RecurrentModelConfig(hiddenSize: 200, nodeCount: 12)
+    public var training = LanguageModelTrainingConfig()
+    /// Columns of the evaluation batches (the authors evaluate with 10 and a BPTT of 35).
+    public var evalBatchSize = 10
+    public init() {}
+
+    /// Retraining defaults: the search preset's child and SGD settings (enas_lm's retraining runs hundreds of
+    /// epochs with lr 20 and exponential decay; the budget here is the caller's).
+    public static var standard: RecurrentRetrainConfig {
+        var c = RecurrentRetrainConfig()
+        let search = RecurrentSearchConfig.paper
+        c.child = search.child
+        c.training = search.training
+        return c
+    }
+
+    public static func fromJSON(_ json: String) throws -> RecurrentRetrainConfig {
+        let config = try StrictJSON.decode(RecurrentRetrainConfig.self, from: json, over: .standard, context: "retrain config")
+        try ensureArgument(config.epochs >= 0 && config.evalBatchSize >= 1 && config.threads >= 0,
+                           "[retrain config] epochs ≥ 0, eval_batch_size ≥ 1 and threads ≥ 0 are required")
+        return config
+    }
+}
+
+/// A fixed recurrent cell trained from scratch: the model holds exactly the weights its architecture reads.
+/// Its metrics are final metrics (valid/test perplexity of the retrained model), never search metrics.
+public final class RecurrentRetraining {
+    public let architecture: RecurrentCellArchitecture
+    public let config: RecurrentRetrainConfig
+    public let corpus: TokenCorpus
+    public let model: RecurrentLanguageModel
+    public let trainer: LanguageModelTrainer
+
+    public init(architecture: RecurrentCellArchitecture, config: RecurrentRetrainConfig, corpus: TokenCorpus) throws {
+        if config.threads > 0 { Parallel.threadCount = config.threads }
+        var config = config
+        config.child.nodeCount = architecture.nodeCount
+        self.architecture = architecture
+        self.config = config
+        self.corpus = corpus
+        let root = RandomSource(seed: config.seed)
+        var initRNG = root.split("init")
+        model = try RecurrentLanguageModel(config: config.child, vocabularySize: corpus.vocabulary.count, architecture: architecture, rng: &initRNG)
+        trainer = try LanguageModelTrainer(model: model, tokens: corpus.train, config: config.training, rng: root)
+    }
+
+    /// Number of parameters of the retrained model.
+    public var parameterCount: Int { model.parameterCount }
+
+    /// Trains `epochs` more passes (default: the config's). One event per window; returning false cancels at a
+    /// window boundary (`ENASError.cancelled`).
+    public func train(epochs: Int? = nil, onEvent: (SearchEvent) -> Bool = { _ in true }) throws {
+        let target = trainer.epoch + (epochs ?? config.epochs)
+        let start = Date()
+        let total = max(1, (target - trainer.epoch) * trainer.windowsPerEpoch)
+        var done = 0
+        while trainer.epoch < target {
+            let result = try trainer.step(architecture: architecture)
+            done += 1
+            let elapsed = Date().timeIntervalSince(start)
+            let event = SearchEvent(phase: .sharedWeights, epoch: trainer.epoch - (result.epochEnded ? 1 : 0), step: done - 1, steps: total,
+                                    loss: Double(result.crossEntropy), perplexity: Foundation.exp(Double(result.crossEntropy)),
+                                    learningRate: Double(result.learningRate), architecture: architecture.description,
+                                    elapsedSeconds: elapsed, etaSeconds: elapsed / Double(done) * Double(max(0, total - done)),
+                                    threads: Parallel.threadCount)
+            if !onEvent(event) && trainer.epoch < target {
+                throw ENASError.cancelled("[retrain] stopped by the caller at epoch \(trainer.epoch)")
+            }
+        }
+    }
+
+    /// Perplexity of the retrained model on "valid" or "test" (whole split, fixed BPTT windows, no dropout).
+    public func perplexity(split: String) throws -> Double {
+        let tokens: [Int32]
+        switch split {
+        case "valid": tokens = corpus.valid
+        case "test": tokens = corpus.test
+        case "train": tokens = corpus.train
+        default: throw ENASError.invalidArgument("[evaluate] split must be 'train', 'valid' or 'test', got '\(split)'")
+        }
+        let batches = try LanguageModelBatches(tokens: tokens, batchSize: config.evalBatchSize)
+        return Foundation.exp(try model.evaluate(batches, architecture: architecture, bptt: config.training.bptt))
+    }
+}
