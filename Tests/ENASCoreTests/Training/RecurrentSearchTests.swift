@@ -59,6 +59,35 @@ struct RecurrentSearchTests {
         #expect(architecture.nodeCount == 6 && ppl < first / 2)
     }
 
+    @Test func deriveThenRetrainFromScratchReachesATestPerplexityBelow400() throws {
+        guard let directory = Fixtures.ptbDirectory else {
+            Issue.record("PTB not found at $ENAS_DATA/ptb or ../shared/data/ptb — skipping")
+            return
+        }
+        let full = try TokenCorpus.pennTreebank(directory: directory)
+        let corpus = try TokenCorpus(train: Array(full.train.prefix(400_000)), valid: Array(full.valid.prefix(20_000)),
+                                     test: Array(full.test.prefix(20_000)), vocabularySize: full.vocabulary.count)
+        var config = try smallSearchConfig()
+        config.epochs = 1
+        config.windowsPerEpoch = 20
+        config.controllerStepsPerEpoch = 3
+        let search = try RecurrentSearch(config: config, corpus: corpus)
+        try search.run(epochs: 1)
+        let (architecture, _) = try search.derive(samples: 5)
+        let retrainConfig = try RecurrentRetrainConfig.fromJSON("""
+            {"seed": 3, "epochs": 1, "child": {"hidden_size": 96, "init_scale": 0.1, "embedding_dropout": 0, "input_dropout": 0,
+             "cell_input_dropout": 0, "hidden_dropout": 0, "output_dropout": 0},
+             "training": {"batch_size": 16, "bptt": 35, "gradient_clip": 0.25}}
+            """)
+        let retraining = try RecurrentRetraining(architecture: architecture, config: retrainConfig, corpus: corpus)
+        #expect(retraining.parameterCount == (try retraining.model.childParameterCount(architecture)))
+        let before = try retraining.perplexity(split: "test")
+        try retraining.train()
+        let test = try retraining.perplexity(split: "test")
+        #expect(before > 5_000, "untrained test perplexity \(before)")
+        #expect(test < 400, "test perplexity of the retrained derived cell \(architecture): \(test)")
+    }
+
     @Test func seededSearchesAreIdenticalAndCancellationStopsAtAStep() throws {
         let corpus = try TokenCorpus(train: (0..<6_000).map { Int32(($0 * 7 + $0 / 3) % 50) }, valid: (0..<1_000).map { Int32(($0 * 7) % 50) },
                                      test: (0..<500).map { Int32($0 % 50) }, vocabularySize: 50)
