@@ -7,8 +7,7 @@ struct RecurrentSearchState: Codable {
     var epoch, stepInPhase, nonFiniteInARow, validCursor: Int
     var phase: String
     var uniformRNG: RandomSource
-    var trainerCursor, trainerEpoch, trainerStepInEpoch: Int
-    var trainerDataRNG, trainerDropoutRNG: RandomSource
+    var trainer: LanguageModelTrainerState
     var reinforceRNG: RandomSource
     var baseline: Double?
     var adamSteps: Int
@@ -36,8 +35,7 @@ extension RecurrentSearch {
         let state = RecurrentSearchState(
             config: config, corpusFingerprint: corpus.fingerprint, epoch: epoch, stepInPhase: stepInPhase,
             nonFiniteInARow: nonFiniteInARow, validCursor: validCursor, phase: phase.rawValue, uniformRNG: uniformRNG,
-            trainerCursor: sharedTrainer.cursor, trainerEpoch: sharedTrainer.epoch, trainerStepInEpoch: sharedTrainer.stepInEpoch,
-            trainerDataRNG: sharedTrainer.dataRNG, trainerDropoutRNG: sharedTrainer.dropoutRNG, reinforceRNG: reinforce.rng,
+            trainer: sharedTrainer.checkpointState, reinforceRNG: reinforce.rng,
             baseline: reinforce.baseline, adamSteps: reinforce.optimizer.stepCount, threads: Parallel.threadCount,
             history: String(decoding: try JSONSerialization.data(withJSONObject: history, options: [.sortedKeys]), as: UTF8.self))
         var tensors: [(name: String, tensor: Tensor)] = []
@@ -45,8 +43,7 @@ extension RecurrentSearch {
         for p in controller.parameters { tensors.append(("theta/" + p.name, p.value)) }
         for (name, m) in reinforce.optimizer.firstMoment.sorted(by: { $0.key < $1.key }) { tensors.append(("adam.m/" + name, m)) }
         for (name, v) in reinforce.optimizer.secondMoment.sorted(by: { $0.key < $1.key }) { tensors.append(("adam.v/" + name, v)) }
-        for (name, v) in sharedTrainer.optimizer.velocity.sorted(by: { $0.key < $1.key }) { tensors.append(("sgd.velocity/" + name, v)) }
-        tensors.append(("trainer.hidden", sharedTrainer.hidden))
+        tensors += sharedTrainer.checkpointTensors
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try Checkpoint(kind: Self.checkpointKind, state: try encoder.encode(state), tensors: tensors).write(to: path)
@@ -66,22 +63,16 @@ extension RecurrentSearch {
             throw ENASError.invalidArgument("[search load] '\(path)' was searching other data (\(state.corpusFingerprint), given \(corpus.fingerprint))")
         }
         let search = try RecurrentSearch(config: state.config, corpus: corpus)
-        for p in search.sharedModel.parameters { p.value = try checkpoint.tensor("omega/" + p.name) }
-        for p in search.controller.parameters { p.value = try checkpoint.tensor("theta/" + p.name) }
+        try search.sharedModel.restoreParameters(from: checkpoint, prefix: "omega/")
+        try search.controller.restoreParameters(from: checkpoint, prefix: "theta/")
         for (name, tensor) in checkpoint.tensors {
             if name.hasPrefix("adam.m/") { search.reinforce.optimizer.firstMoment[String(name.dropFirst(7))] = tensor }
             if name.hasPrefix("adam.v/") { search.reinforce.optimizer.secondMoment[String(name.dropFirst(7))] = tensor }
-            if name.hasPrefix("sgd.velocity/") { search.sharedTrainer.optimizer.velocity[String(name.dropFirst(13))] = tensor }
         }
-        search.sharedTrainer.hidden = try checkpoint.tensor("trainer.hidden")
+        try search.sharedTrainer.restore(state.trainer, from: checkpoint)
         guard let phase = SearchEvent.Phase(rawValue: state.phase) else { throw ENASError.format("'\(path)' names an unknown phase '\(state.phase)'") }
         (search.epoch, search.phase, search.stepInPhase) = (state.epoch, phase, state.stepInPhase)
         (search.nonFiniteInARow, search.validCursor, search.uniformRNG) = (state.nonFiniteInARow, state.validCursor, state.uniformRNG)
-        search.sharedTrainer.cursor = state.trainerCursor
-        search.sharedTrainer.epoch = state.trainerEpoch
-        search.sharedTrainer.stepInEpoch = state.trainerStepInEpoch
-        search.sharedTrainer.dataRNG = state.trainerDataRNG
-        search.sharedTrainer.dropoutRNG = state.trainerDropoutRNG
         search.reinforce.rng = state.reinforceRNG
         search.reinforce.baseline = state.baseline
         search.reinforce.optimizer.stepCount = state.adamSteps

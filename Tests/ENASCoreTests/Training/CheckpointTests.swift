@@ -67,3 +67,25 @@ struct CheckpointTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".tmp") }.isEmpty)
     }
 }
+
+@Suite("Retraining checkpoints")
+struct RetrainingCheckpointTests {
+    @Test func resumedRetrainingMatchesAnUninterruptedOne() throws {
+        let corpus = try TokenCorpus(train: (0..<5_000).map { Int32(($0 * 3 + $0 / 7) % 40) }, valid: (0..<800).map { Int32(($0 * 5) % 40) },
+                                     test: (0..<800).map { Int32(($0 * 3) % 40) }, vocabularySize: 40)
+        let cell = try RecurrentCellArchitecture.parse("0 2 1 0 2 1", encoding: .enasLM)
+        let config = try RecurrentRetrainConfig.fromJSON(#"{"epochs": 2, "child": {"hidden_size": 16, "input_dropout": 0.2}, "training": {"batch_size": 8, "bptt": 10}}"#)
+        let whole = try RecurrentRetraining(architecture: cell, config: config, corpus: corpus)
+        try whole.train()
+        let part = try RecurrentRetraining(architecture: cell, config: config, corpus: corpus)
+        var steps = 0
+        #expect(throws: ENASError.self) { try part.train { _ in steps += 1; return steps < 30 } }
+        let path = try Fixtures.temporaryDirectory() + "/retrain.ckpt"
+        try part.save(to: path)
+        let resumed = try RecurrentRetraining.load(from: path, corpus: corpus)
+        try resumed.train(epochs: 2 - resumed.trainer.epoch)
+        #expect(resumed.model.parameters.map(\.value) == whole.model.parameters.map(\.value))
+        #expect(try resumed.perplexity(split: "test") == whole.perplexity(split: "test"))
+        #expect(throws: ENASError.self) { try RecurrentSearch.load(from: path, corpus: corpus) }
+    }
+}
