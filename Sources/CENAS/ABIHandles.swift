@@ -6,6 +6,13 @@ import Synchronization
 /// The kinds of object a handle can name; the raw value is the C type's name without `enas_` (used in messages).
 enum HandleKind: String, Sendable {
     case tensor
+    case arch
+    case corpus
+    case search
+    case model
+
+    /// "a tensor", "an arch": for messages.
+    var withArticle: String { ("aeiou".contains(rawValue.first!) ? "an " : "a ") + rawValue }
 }
 
 /// An object owned by the registry. Handles are used by one thread at a time (enas.h's thread-safety contract),
@@ -77,7 +84,8 @@ final class HandleRegistry: Sendable {
                 "\(argument) = \(shown) is not a live handle (already freed, or not created by this library)")
         }
         guard entry.kind == T.kind, let object = entry.object as? T else {
-            throw ABIError.invalidHandle("\(argument) = \(shown) is a \(entry.kind.rawValue) handle, not a \(T.kind.rawValue)")
+            throw ABIError.invalidHandle(
+                "\(argument) = \(shown) is \(entry.kind.withArticle) handle, not \(T.kind.withArticle)")
         }
         return object
     }

@@ -45,3 +45,29 @@ public func gradientCheck(
     }
     return failures
 }
+
+/// Central-difference check of parameters that live inside a layer: each parameter's accumulated `grad` (from one
+/// `backward()` the caller already ran) against perturbing every `stride`-th element in place and re-evaluating
+/// `loss`. Returns mismatches (a parameter with no gradient is one). Values are restored afterwards.
+public func parameterGradientCheck(
+    _ parameters: [Variable], stride: Int = 5, eps: Float = 1e-2, relativeTolerance: Float = 3e-2,
+    absoluteTolerance: Float = 2e-3, loss: () throws -> Double
+) throws -> [String] {
+    var failures: [String] = []
+    for p in parameters {
+        guard let grad = p.grad else { failures.append("\(p.name) received no gradient"); continue }
+        for j in Swift.stride(from: 0, to: p.value.count, by: stride) {
+            let saved = p.value.storage[j]
+            p.value.storage[j] = saved + eps
+            let plus = try loss()
+            p.value.storage[j] = saved - eps
+            let minus = try loss()
+            p.value.storage[j] = saved
+            let numeric = Float((plus - minus) / (2 * Double(eps)))
+            if abs(numeric - grad.storage[j]) > absoluteTolerance + relativeTolerance * abs(numeric) {
+                failures.append("\(p.name)[\(j)]: analytic \(grad.storage[j]), numeric \(numeric)")
+            }
+        }
+    }
+    return failures
+}

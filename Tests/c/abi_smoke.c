@@ -2,13 +2,18 @@
  * Build and run: Tests/c/run.sh <directory holding libenas.so>
  * Checks versions, tensor create / shape / copy-out / free for every dtype, enas_gemm against a naive loop for every
  * transpose combination on awkward sizes, and misuse (NULL pointers, stale, double-freed and garbage handles, bad
- * shapes and dtypes, too-small buffers): each must return its status and name the function in enas_last_error(). */
+ * shapes and dtypes, too-small buffers): each must return its status and name the function in enas_last_error().
+ * Then architectures (both published cells, round trips, DOT), corpora from token buffers, a tiny search (events,
+ * cancellation by callback, by request from another thread and before a run, derive, parameters, save/load, log)
+ * and a fixed model (train, evaluate, parameters), each with its misuse cases, wrong-kind handles included. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, truncate */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
+#include <unistd.h>
 
 #include "enas.h"
 
@@ -386,11 +391,606 @@ static void test_misuse(void) {
     CHECK_OK(enas_tensor_free(u));
 }
 
+/* ---- Architectures ------------------------------------------------------------------------------------------ */
+
+static const char *ENAS_LM_CELL = "0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2";
+static const char *PAPER_CELL = "0 0 0 1 1 2 1 2 0 2 0 5 1 1 0 6 1 8 1 8 1 8 1";
+
+typedef int32_t (*text_fn)(const enas_arch *, char *, size_t, size_t *);
+
+/* Runs a two-call text function on an architecture; returns a malloc'd string (NULL on failure). */
+static char *arch_text(text_fn fn, const enas_arch *arch) {
+    size_t needed = 0;
+    if (fn(arch, NULL, 0, &needed) != ENAS_OK) return NULL;
+    char *buf = malloc(needed);
+    size_t again = 0;
+    if (fn(arch, buf, needed, &again) != ENAS_OK || again != needed || strlen(buf) + 1 != needed) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static char *arch_string(const enas_arch *arch, const char *space) {
+    size_t needed = 0;
+    if (enas_arch_to_string(arch, space, NULL, 0, &needed) != ENAS_OK) return NULL;
+    char *buf = malloc(needed);
+    if (enas_arch_to_string(arch, space, buf, needed, &needed) != ENAS_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Parses `text` in `space`, checks the string and JSON round trips, and returns the handle. */
+static enas_arch *parse_and_round_trip(const char *text, const char *space) {
+    enas_arch *arch = NULL;
+    CHECK_OK(enas_arch_parse(text, space, &arch));
+    char *back = arch_string(arch, space);
+    CHECK(back != NULL && strcmp(back, text) == 0, "%s round trip: '%s' became '%s'", space, text, back);
+    char *json = arch_text(enas_arch_to_json, arch);
+    CHECK(json != NULL && strstr(json, "\"first_activation\"") != NULL, "json: %s", json);
+    enas_arch *again = NULL;
+    CHECK_OK(enas_arch_from_json(json, &again));
+    char *json_again = arch_text(enas_arch_to_json, again);
+    CHECK(json_again != NULL && strcmp(json, json_again) == 0, "json round trip: %s vs %s", json, json_again);
+    free(back);
+    free(json);
+    free(json_again);
+    CHECK_OK(enas_arch_free(again));
+    return arch;
+}
+
+static void test_architectures(void) {
+    enas_arch *lm = parse_and_round_trip(ENAS_LM_CELL, "rnn");
+    char *line = arch_text(enas_arch_describe, lm);
+    CHECK(line != NULL && strstr(line, "all nodes") != NULL && strchr(line, '\n') == NULL, "describe: %s", line);
+    free(line);
+    char *dot = arch_text(enas_arch_to_dot, lm);
+    CHECK(dot != NULL && strncmp(dot, "digraph", 7) == 0 && strstr(dot, "n8") != NULL, "dot: %s", dot);
+    free(dot);
+    /* The enas_lm cell in the first code's form: f0 = tanh (0) first, activation codes renumbered. */
+    char *v1 = arch_string(lm, "rnn-v1");
+    CHECK(v1 != NULL && strcmp(v1, "0 0 3 1 0 2 1 2 3 4 0 5 0 3 3 6 3") == 0, "rnn-v1 form: %s", v1);
+    free(v1);
+
+    enas_arch *paper = parse_and_round_trip(PAPER_CELL, "rnn-v1");
+    line = arch_text(enas_arch_describe, paper);
+    CHECK(line != NULL && strstr(line, "loose ends") != NULL, "describe: %s", line);
+    free(line);
+
+    /* A node-0 activation the enas_lm form cannot carry is an error, not a silent change. */
+    enas_arch *relu_first = NULL;
+    CHECK_OK(enas_arch_parse("1 0 0", "rnn-v1", &relu_first));
+    size_t needed = 0;
+    CHECK_ERROR(enas_arch_to_string(relu_first, "rnn", NULL, 0, &needed), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_arch_to_string", "tanh");
+    CHECK_OK(enas_arch_free(relu_first));
+
+    /* Misuse. */
+    enas_arch *out = (enas_arch *)(uintptr_t)0x1234;
+    CHECK_ERROR(enas_arch_parse(NULL, "rnn", &out), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_parse", "text is NULL");
+    CHECK(out == NULL, "a failed parse left *out = %p", (void *)out);
+    CHECK_ERROR(enas_arch_parse(ENAS_LM_CELL, NULL, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_parse",
+                "space is NULL");
+    CHECK_ERROR(enas_arch_parse(ENAS_LM_CELL, "cnn", &out), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_parse",
+                "space = 'cnn' is not a known architecture form");
+    CHECK_ERROR(enas_arch_parse(ENAS_LM_CELL, "rnn", NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_parse",
+                "out is NULL");
+    CHECK_ERROR(enas_arch_parse("0 2 1 x", "rnn", &out), ENAS_ERR_FORMAT, "enas_arch_parse", "'x'");
+    CHECK_ERROR(enas_arch_parse("0 2 1", "rnn", &out), ENAS_ERR_FORMAT, "enas_arch_parse", "got 3");
+    CHECK_ERROR(enas_arch_parse("", "rnn", &out), ENAS_ERR_FORMAT, "enas_arch_parse", "got 0");
+    CHECK_ERROR(enas_arch_parse("0 2 2 0", "rnn", &out), ENAS_ERR_FORMAT, "enas_arch_parse", "node 2 reads node 2");
+    CHECK_ERROR(enas_arch_parse("0 7", "rnn", &out), ENAS_ERR_FORMAT, "enas_arch_parse", "activation code 7");
+    CHECK_ERROR(enas_arch_parse("0 \xff 1", "rnn", &out), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_parse",
+                "text is not valid UTF-8 (byte 0xff at offset 2)");
+    CHECK_ERROR(enas_arch_from_json("{", &out), ENAS_ERR_FORMAT, "enas_arch_from_json", "not valid JSON");
+    CHECK_ERROR(enas_arch_from_json("[1]", &out), ENAS_ERR_FORMAT, "enas_arch_from_json", "must be a JSON object");
+    CHECK_ERROR(enas_arch_from_json("{\"first_activation\":\"tanh\",\"nodes\":[],\"output\":\"all_nodes\","
+                                    "\"nodez\":1}",
+                                    &out),
+                ENAS_ERR_FORMAT, "enas_arch_from_json", "unknown key 'nodez'");
+    CHECK_ERROR(enas_arch_from_json("{\"first_activation\":\"tanh\",\"nodes\":[{\"previous\":0,"
+                                    "\"activation\":\"swish\"}],\"output\":\"all_nodes\"}",
+                                    &out),
+                ENAS_ERR_FORMAT, "enas_arch_from_json", "nodes.0.activation");
+    CHECK_ERROR(enas_arch_from_json("{\"first_activation\":\"tanh\",\"nodes\":[{\"previous\":0,"
+                                    "\"activation\":\"relu\"}]}",
+                                    &out),
+                ENAS_ERR_FORMAT, "enas_arch_from_json", "'output' is missing");
+    CHECK_ERROR(enas_arch_from_json(NULL, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_from_json", "json is NULL");
+    char small[4];
+    needed = 0;
+    CHECK_ERROR(enas_arch_to_string(lm, "rnn", small, sizeof small, &needed), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_arch_to_string", "cap = 4 is smaller than the 32 bytes needed");
+    CHECK(needed == strlen(ENAS_LM_CELL) + 1, "needed %zu after a too-small buffer", needed);
+    CHECK_ERROR(enas_arch_to_json(lm, NULL, 8, &needed), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_to_json",
+                "buf is NULL with cap = 8");
+    CHECK_ERROR(enas_arch_to_dot(lm, NULL, 0, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_to_dot",
+                "buf and needed are both NULL");
+    CHECK_ERROR(enas_arch_to_string(lm, "macro", NULL, 0, &needed), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_to_string",
+                "space = 'macro'");
+    CHECK_ERROR(enas_arch_describe(NULL, NULL, 0, &needed), ENAS_ERR_INVALID_HANDLE, "enas_arch_describe",
+                "arch is NULL");
+
+    /* A tensor handle where an architecture is expected, and the reverse. */
+    float one = 1.0f;
+    enas_tensor *t = NULL;
+    CHECK_OK(enas_tensor_create(&one, ENAS_DTYPE_F32, NULL, 0, &t));
+    CHECK_ERROR(enas_arch_to_json((const enas_arch *)t, NULL, 0, &needed), ENAS_ERR_INVALID_HANDLE,
+                "enas_arch_to_json", "is a tensor handle, not an arch");
+    CHECK_ERROR(enas_arch_free((enas_arch *)t), ENAS_ERR_INVALID_HANDLE, "enas_arch_free", "not an arch");
+    int32_t ndim = 0;
+    CHECK_ERROR(enas_tensor_ndim((const enas_tensor *)lm, &ndim), ENAS_ERR_INVALID_HANDLE, "enas_tensor_ndim",
+                "is an arch handle, not a tensor");
+    CHECK_OK(enas_tensor_free(t));
+
+    CHECK_OK(enas_arch_free(lm));
+    CHECK_OK(enas_arch_free(paper));
+    CHECK_ERROR(enas_arch_free(paper), ENAS_ERR_INVALID_HANDLE, "enas_arch_free", "not a live handle");
+    CHECK_OK(enas_arch_free(NULL));
+}
+
+/* ---- Corpora ------------------------------------------------------------------------------------------------ */
+
+#define VOCAB 10
+#define N_TRAIN 400
+#define N_VALID 120
+#define N_TEST 120
+
+/* A learnable synthetic stream: mostly a fixed cycle with a little noise. */
+static void synthetic_tokens(int32_t *out, int64_t n, uint32_t seed) {
+    uint32_t state = seed;
+    for (int64_t i = 0; i < n; i++) {
+        state = state * 1664525u + 1013904223u;
+        out[i] = (state >> 28) == 0 ? (int32_t)((state >> 16) % VOCAB) : (int32_t)((i * 3) % VOCAB);
+    }
+}
+
+static enas_corpus *make_corpus(uint32_t seed) {
+    int32_t train[N_TRAIN], valid[N_VALID], test[N_TEST];
+    synthetic_tokens(train, N_TRAIN, seed);
+    synthetic_tokens(valid, N_VALID, seed + 1);
+    synthetic_tokens(test, N_TEST, seed + 2);
+    enas_corpus *corpus = NULL;
+    CHECK_OK(enas_corpus_from_tokens(train, N_TRAIN, valid, N_VALID, test, N_TEST, ENAS_DTYPE_I32, VOCAB, &corpus));
+    return corpus;
+}
+
+static void test_corpus(void) {
+    enas_corpus *corpus = make_corpus(7);
+    int64_t vocab = 0, n_train = 0, n_valid = 0, n_test = 0;
+    CHECK_OK(enas_corpus_info(corpus, &vocab, &n_train, &n_valid, &n_test));
+    CHECK(vocab == VOCAB && n_train == N_TRAIN && n_valid == N_VALID && n_test == N_TEST,
+          "info %lld %lld %lld %lld", (long long)vocab, (long long)n_train, (long long)n_valid, (long long)n_test);
+
+    int64_t wide[6] = {0, 1, 2, 3, 4, 5};
+    enas_corpus *from_i64 = NULL;
+    CHECK_OK(enas_corpus_from_tokens(wide, 6, wide, 3, wide + 3, 3, ENAS_DTYPE_I64, 6, &from_i64));
+    CHECK_OK(enas_corpus_info(from_i64, &vocab, &n_train, &n_valid, &n_test));
+    CHECK(vocab == 6 && n_train == 6 && n_valid == 3 && n_test == 3, "i64 corpus info");
+    CHECK_OK(enas_corpus_free(from_i64));
+
+    /* Misuse. */
+    int32_t ids[4] = {0, 1, 2, 3};
+    int32_t bad_ids[4] = {0, 1, 50, 3};
+    enas_corpus *out = (enas_corpus *)(uintptr_t)0x1234;
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, 4, ENAS_DTYPE_F32, 10, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "dtype = 0 is not a token type");
+    CHECK(out == NULL, "a failed from_tokens left *out = %p", (void *)out);
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, 4, 42, 10, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "dtype = 42");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, 4, ENAS_DTYPE_I32, 1, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "vocab_size = 1 is outside 2...16777216");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, 4, ENAS_DTYPE_I32, (int64_t)1 << 40, &out),
+                ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_from_tokens", "vocab_size = 1099511627776");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, -1, ids, 4, ids, 4, ENAS_DTYPE_I32, 10, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "n_train = -1 is negative");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, NULL, 4, ids, 4, ENAS_DTYPE_I32, 10, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "valid is NULL with n_valid = 4");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, (int64_t)1 << 62, ENAS_DTYPE_I32, 10, &out),
+                ENAS_ERR_SHAPE, "enas_corpus_from_tokens", "n_test");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, bad_ids, 4, ids, 4, ENAS_DTYPE_I32, 10, &out),
+                ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_from_tokens", "valid[2] = 50 is outside 0..<10");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, 1, ENAS_DTYPE_I32, 10, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "test split has 1 tokens");
+    CHECK_ERROR(enas_corpus_from_tokens(ids, 4, ids, 4, ids, 4, ENAS_DTYPE_I32, 10, NULL), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_from_tokens", "out is NULL");
+    CHECK_ERROR(enas_corpus_load_ptb("/nonexistent/ptb", &out), ENAS_ERR_IO, "enas_corpus_load_ptb",
+                "/nonexistent/ptb/ptb.train.txt");
+    CHECK_ERROR(enas_corpus_load_ptb(NULL, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_load_ptb",
+                "directory is NULL");
+    CHECK_ERROR(enas_corpus_info(corpus, &vocab, NULL, &n_valid, &n_test), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_corpus_info", "n_train is NULL");
+    CHECK_ERROR(enas_corpus_info(NULL, &vocab, &n_train, &n_valid, &n_test), ENAS_ERR_INVALID_HANDLE,
+                "enas_corpus_info", "corpus is NULL");
+    CHECK_OK(enas_corpus_free(corpus));
+    CHECK_ERROR(enas_corpus_info(corpus, &vocab, &n_train, &n_valid, &n_test), ENAS_ERR_INVALID_HANDLE,
+                "enas_corpus_info", "not a live handle");
+    CHECK_OK(enas_corpus_free(NULL));
+}
+
+/* ---- Searches ----------------------------------------------------------------------------------------------- */
+
+static const char *TINY_SEARCH =
+    "{\"epochs\":1,\"child\":{\"hidden_size\":8,\"node_count\":3},\"training\":{\"batch_size\":4,\"bptt\":5},"
+    "\"windows_per_epoch\":3,\"controller_steps_per_epoch\":1,\"valid_batch_size\":2,\"derive_samples\":2,"
+    "\"controller\":{\"hidden_size\":8},\"reinforce\":{\"samples_per_step\":2}}";
+
+/* Two-call text of a search: state_json or history_json. malloc'd. */
+static char *search_text(int32_t (*fn)(const enas_search *, char *, size_t, size_t *), const enas_search *search) {
+    size_t needed = 0;
+    if (fn(search, NULL, 0, &needed) != ENAS_OK) return NULL;
+    char *buf = malloc(needed);
+    if (fn(search, buf, needed, &needed) != ENAS_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int count_occurrences(const char *text, const char *needle) {
+    int count = 0;
+    for (const char *p = text; p && (p = strstr(p, needle)) != NULL; p += strlen(needle)) count++;
+    return count;
+}
+
+typedef struct {
+    int events;
+    int stop_at;          /* return non-zero at this event (1-based); 0 = never */
+    int cancel_thread_at; /* at this event, another thread calls enas_search_request_cancel */
+    int bad_json;
+    enas_search *search;
+    int32_t reentrant_status;
+    int state_ok;
+} counter;
+
+static int request_cancel_thread(void *search) {
+    return enas_search_request_cancel((enas_search *)search) == ENAS_OK ? 0 : 1;
+}
+
+static int32_t count_events(const char *event_json, void *user) {
+    counter *c = user;
+    c->events++;
+    if (event_json == NULL || event_json[0] != '{' || strstr(event_json, "\"phase\"") == NULL) c->bad_json++;
+    if (c->search != NULL && c->events == 1) {
+        /* Re-entering the running search is refused; reading its state is fine. */
+        c->reentrant_status = enas_search_run(c->search, 1, NULL, NULL);
+        char *state = search_text(enas_search_state_json, c->search);
+        c->state_ok = state != NULL && strstr(state, "\"running\":true") != NULL;
+        free(state);
+    }
+    if (c->cancel_thread_at != 0 && c->events == c->cancel_thread_at) {
+        thrd_t thread;
+        int result = -1;
+        if (thrd_create(&thread, request_cancel_thread, c->search) == thrd_success) thrd_join(thread, &result);
+        if (result != 0) c->bad_json++;
+    }
+    return c->stop_at != 0 && c->events == c->stop_at;
+}
+
+/* Copies parameter `name` of a search into a malloc'd buffer; *count gets its element count. */
+static float *search_parameter(const enas_search *search, const char *name, size_t *count) {
+    size_t needed = 0;
+    CHECK_OK(enas_search_get_parameter(search, name, NULL, 0, &needed));
+    float *values = malloc((needed ? needed : 1) * sizeof(float));
+    CHECK_OK(enas_search_get_parameter(search, name, values, needed, &needed));
+    *count = needed;
+    return values;
+}
+
+static void test_search(void) {
+    enas_corpus *corpus = make_corpus(11);
+    enas_search *search = NULL;
+    CHECK_OK(enas_search_create(TINY_SEARCH, corpus, &search));
+    CHECK_OK(enas_corpus_free(corpus)); /* the search keeps its own reference */
+    corpus = make_corpus(11);
+
+    char *state = search_text(enas_search_state_json, search);
+    CHECK(state != NULL && strstr(state, "\"epoch\":0") && strstr(state, "\"shared_weights_steps\":3") &&
+              strstr(state, "\"controller_steps\":1") && strstr(state, "\"space\":\"rnn\"") &&
+              strstr(state, "\"running\":false"),
+          "state: %s", state);
+    free(state);
+
+    char log_path[] = "/tmp/enas_abi_smoke_XXXXXX";
+    int fd = mkstemp(log_path);
+    CHECK(fd >= 0, "mkstemp");
+    close(fd);
+    CHECK_OK(enas_search_set_log(search, log_path));
+
+    /* One epoch = 3 phase-1 windows + 1 controller step = 4 events; re-entry from the callback is refused. */
+    counter c = {0};
+    c.search = search;
+    CHECK_OK(enas_search_run(search, 1, count_events, &c));
+    CHECK(c.events == 4 && c.bad_json == 0, "events %d, bad %d", c.events, c.bad_json);
+    CHECK(c.reentrant_status == ENAS_ERR_INVALID_ARGUMENT, "re-entrant run returned %d", (int)c.reentrant_status);
+    CHECK(c.state_ok, "state_json from the callback");
+    char *history = search_text(enas_search_history_json, search);
+    CHECK(history != NULL && history[0] == '[' && count_occurrences(history, "\"phase\"") == 4, "history: %s",
+          history);
+    free(history);
+    CHECK_OK(enas_search_set_log(search, NULL));
+    FILE *log = fopen(log_path, "r");
+    int lines = 0;
+    for (int ch; log && (ch = fgetc(log)) != EOF;) lines += ch == '\n';
+    if (log) fclose(log);
+    CHECK(lines == 4, "log has %d lines", lines);
+    remove(log_path);
+
+    /* Cancel from the callback at the second event: ENAS_ERR_CANCELLED, then resume. */
+    counter stop = {0};
+    stop.stop_at = 2;
+    CHECK_ERROR(enas_search_run(search, 1, count_events, &stop), ENAS_ERR_CANCELLED, "enas_search_run", "stopped");
+    CHECK(stop.events == 2, "cancelled run delivered %d events", stop.events);
+    state = search_text(enas_search_state_json, search);
+    CHECK(state != NULL && strstr(state, "\"epoch\":1") && strstr(state, "\"steps_done_in_epoch\":2"),
+          "state after cancel: %s", state);
+    free(state);
+    counter resume = {0};
+    CHECK_OK(enas_search_run(search, 1, count_events, &resume));
+    CHECK(resume.events == 2, "resumed run delivered %d events", resume.events);
+
+    /* A request from another thread during the run, and one made before a run. */
+    counter threaded = {0};
+    threaded.search = NULL;
+    threaded.cancel_thread_at = 1;
+    threaded.search = search;
+    CHECK_ERROR(enas_search_run(search, 1, count_events, &threaded), ENAS_ERR_CANCELLED, "enas_search_run",
+                "stopped");
+    CHECK(threaded.events == 1, "a cross-thread cancel stopped after %d events", threaded.events);
+    CHECK_OK(enas_search_request_cancel(search));
+    CHECK_ERROR(enas_search_run(search, 1, NULL, NULL), ENAS_ERR_CANCELLED, "enas_search_run", "before the first step");
+    CHECK_OK(enas_search_run(search, 0, NULL, NULL)); /* the request was consumed */
+    CHECK_OK(enas_search_run(search, -1, NULL, NULL));
+
+    /* Derive. */
+    enas_arch *derived = NULL;
+    double ppl = 0;
+    CHECK_OK(enas_search_derive(search, 2, &derived, &ppl));
+    CHECK(ppl > 1.0 && ppl < 1e6, "derived ppl %f", ppl);
+    char *line = arch_text(enas_arch_describe, derived);
+    CHECK(line != NULL && strstr(line, "output = mean") != NULL, "derived: %s", line);
+    free(line);
+    CHECK_OK(enas_arch_free(derived));
+    CHECK_OK(enas_search_derive(search, 0, &derived, &ppl));
+    CHECK_OK(enas_arch_free(derived));
+
+    /* Parameters: names, shape, get, set, errors. */
+    size_t needed = 0;
+    CHECK_OK(enas_search_parameter_names_json(search, NULL, 0, &needed));
+    char *names = malloc(needed);
+    CHECK_OK(enas_search_parameter_names_json(search, names, needed, &needed));
+    CHECK(strstr(names, "\"embedding.table\"") && strstr(names, "\"cell.w0\"") &&
+              strstr(names, "\"controller.lstm.weight\""),
+          "names: %s", names);
+    free(names);
+    int64_t shape[8] = {0};
+    int32_t ndim = 0;
+    CHECK_OK(enas_search_parameter_shape(search, "embedding.table", shape, 8, &ndim));
+    CHECK(ndim == 2 && shape[0] == VOCAB && shape[1] == 8, "embedding shape (%lld, %lld)", (long long)shape[0],
+          (long long)shape[1]);
+    size_t count = 0;
+    float *table = search_parameter(search, "embedding.table", &count);
+    CHECK(count == VOCAB * 8, "embedding count %zu", count);
+    for (size_t i = 0; i < count; i++) table[i] = 0.001f * (float)i;
+    CHECK_OK(enas_search_set_parameter(search, "embedding.table", table, ENAS_DTYPE_F32, shape, 2));
+    size_t count_again = 0;
+    float *again = search_parameter(search, "embedding.table", &count_again);
+    CHECK(count_again == count && memcmp(again, table, count * sizeof(float)) == 0, "set/get round trip");
+    free(again);
+    int64_t wrong[2] = {8, VOCAB};
+    CHECK_ERROR(enas_search_set_parameter(search, "embedding.table", table, ENAS_DTYPE_F32, wrong, 2), ENAS_ERR_SHAPE,
+                "enas_search_set_parameter", "has shape (10, 8), got shape (8, 10)");
+    CHECK_ERROR(enas_search_set_parameter(search, "nope", table, ENAS_DTYPE_F32, shape, 2), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_set_parameter", "name = 'nope' is not a parameter");
+    CHECK_ERROR(enas_search_set_parameter(search, "embedding.table", table, 9, shape, 2), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_set_parameter", "dtype = 9");
+    CHECK_ERROR(enas_search_set_parameter(search, "embedding.table", NULL, ENAS_DTYPE_F32, shape, 2),
+                ENAS_ERR_INVALID_ARGUMENT, "enas_search_set_parameter", "data is NULL");
+    float small[3];
+    CHECK_ERROR(enas_search_get_parameter(search, "embedding.table", small, 3, &needed), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_get_parameter", "cap_elements = 3 is smaller than the parameter's 80 elements");
+    CHECK_ERROR(enas_search_parameter_shape(search, "embedding.table", shape, 1, &ndim), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_parameter_shape", "cap = 1 is smaller than the parameter's ndim 2");
+    CHECK_ERROR(enas_search_parameter_shape(search, NULL, shape, 8, &ndim), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_parameter_shape", "name is NULL");
+
+    /* Save, load, compare; a corpus with other tokens is refused. */
+    char checkpoint[] = "/tmp/enas_abi_smoke_ckpt_XXXXXX";
+    fd = mkstemp(checkpoint);
+    CHECK(fd >= 0, "mkstemp");
+    close(fd);
+    CHECK_OK(enas_search_save(search, checkpoint));
+    enas_search *loaded = NULL;
+    CHECK_OK(enas_search_load(checkpoint, corpus, &loaded));
+    float *restored = search_parameter(loaded, "embedding.table", &count_again);
+    CHECK(count_again == count && memcmp(restored, table, count * sizeof(float)) == 0, "loaded parameters differ");
+    free(restored);
+    char *state_a = search_text(enas_search_state_json, search), *state_b = search_text(enas_search_state_json, loaded);
+    CHECK(state_a && state_b && strcmp(state_a, state_b) == 0, "state after load:\n%s\n%s", state_a, state_b);
+    free(state_a);
+    free(state_b);
+    CHECK_OK(enas_search_free(loaded));
+    enas_corpus *other = make_corpus(99);
+    enas_search *out = (enas_search *)(uintptr_t)0x1234;
+    CHECK_ERROR(enas_search_load(checkpoint, other, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_search_load",
+                "other data");
+    CHECK(out == NULL, "a failed load left *out = %p", (void *)out);
+    CHECK_OK(enas_corpus_free(other));
+    FILE *truncate_it = fopen(checkpoint, "r+b");
+    if (truncate_it) {
+        fseek(truncate_it, 0, SEEK_END);
+        long size = ftell(truncate_it);
+        fclose(truncate_it);
+        CHECK(truncate(checkpoint, size / 2) == 0, "truncate");
+    }
+    CHECK_ERROR(enas_search_load(checkpoint, corpus, &out), ENAS_ERR_FORMAT, "enas_search_load", checkpoint);
+    remove(checkpoint);
+    CHECK_ERROR(enas_search_load("/nonexistent/search.ckpt", corpus, &out), ENAS_ERR_IO, "enas_search_load",
+                "/nonexistent/search.ckpt");
+    CHECK_ERROR(enas_search_save(search, "/dev/null/search.ckpt"), ENAS_ERR_IO, "enas_search_save",
+                "/dev/null"); /* a folder that cannot exist: /dev/null is a file */
+    free(table);
+
+    /* Misuse: configs, arguments, wrong-kind and stale handles. */
+    CHECK_ERROR(enas_search_create("{\"bogus\": 1}", corpus, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_search_create",
+                "unknown config key 'bogus'");
+    CHECK_ERROR(enas_search_create("{\"child\": {\"hidden_sise\": 8}}", corpus, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_create", "child.hidden_sise");
+    CHECK_ERROR(enas_search_create("{\"preset\": \"tiny\"}", corpus, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_create", "unknown preset 'tiny'");
+    CHECK_ERROR(enas_search_create("{not json", corpus, &out), ENAS_ERR_FORMAT, "enas_search_create", "not valid JSON");
+    CHECK_ERROR(enas_search_create(NULL, corpus, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_search_create",
+                "config_json is NULL");
+    CHECK_ERROR(enas_search_create(TINY_SEARCH, NULL, &out), ENAS_ERR_INVALID_HANDLE, "enas_search_create",
+                "corpus is NULL");
+    CHECK_ERROR(enas_search_create(TINY_SEARCH, corpus, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_search_create",
+                "out is NULL");
+    CHECK_ERROR(enas_search_run(search, -2, NULL, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_search_run",
+                "epochs = -2 is negative");
+    CHECK_ERROR(enas_search_derive(search, -1, &derived, &ppl), ENAS_ERR_INVALID_ARGUMENT, "enas_search_derive",
+                "samples = -1");
+    CHECK_ERROR(enas_search_derive(search, 2, NULL, &ppl), ENAS_ERR_INVALID_ARGUMENT, "enas_search_derive",
+                "out is NULL");
+    CHECK_ERROR(enas_search_derive(search, 2, &derived, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_search_derive",
+                "valid_ppl is NULL");
+    CHECK_ERROR(enas_search_set_log(search, ""), ENAS_ERR_INVALID_ARGUMENT, "enas_search_set_log", "path is empty");
+    CHECK_ERROR(enas_search_state_json(search, NULL, 0, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_search_state_json",
+                "buf and needed are both NULL");
+    char tiny[2];
+    CHECK_ERROR(enas_search_history_json(search, tiny, sizeof tiny, &needed), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_search_history_json", "cap = 2 is smaller");
+    enas_arch *arch = NULL;
+    CHECK_OK(enas_arch_parse(ENAS_LM_CELL, "rnn", &arch));
+    CHECK_ERROR(enas_search_run((enas_search *)arch, 1, NULL, NULL), ENAS_ERR_INVALID_HANDLE, "enas_search_run",
+                "search = 0x");
+    CHECK_ERROR(enas_search_run((enas_search *)arch, 1, NULL, NULL), ENAS_ERR_INVALID_HANDLE, "enas_search_run",
+                "is an arch handle, not a search");
+    CHECK_ERROR(enas_search_create(TINY_SEARCH, (const enas_corpus *)arch, &out), ENAS_ERR_INVALID_HANDLE,
+                "enas_search_create", "is an arch handle, not a corpus");
+    CHECK_ERROR(enas_search_free((enas_search *)corpus), ENAS_ERR_INVALID_HANDLE, "enas_search_free",
+                "is a corpus handle, not a search");
+    CHECK_ERROR(enas_search_request_cancel((enas_search *)arch), ENAS_ERR_INVALID_HANDLE,
+                "enas_search_request_cancel", "not a search");
+    CHECK_OK(enas_arch_free(arch));
+    CHECK_OK(enas_search_free(search));
+    CHECK_ERROR(enas_search_state_json(search, NULL, 0, &needed), ENAS_ERR_INVALID_HANDLE, "enas_search_state_json",
+                "not a live handle");
+    CHECK_ERROR(enas_search_free(search), ENAS_ERR_INVALID_HANDLE, "enas_search_free", "not a live handle");
+    CHECK_OK(enas_search_free(NULL));
+    CHECK_OK(enas_corpus_free(corpus));
+}
+
+/* ---- Fixed models ------------------------------------------------------------------------------------------- */
+
+static int32_t count_model_events(const char *event_json, void *user) {
+    counter *c = user;
+    c->events++;
+    if (event_json == NULL || strstr(event_json, "\"loss\"") == NULL) c->bad_json++;
+    return c->stop_at != 0 && c->events == c->stop_at;
+}
+
+static void test_model(void) {
+    enas_corpus *corpus = make_corpus(5);
+    enas_arch *arch = NULL;
+    CHECK_OK(enas_arch_parse(ENAS_LM_CELL, "rnn", &arch));
+    /* Without dropout and with lr 10, ten epochs learn the synthetic stream's cycle. */
+    const char *config = "{\"epochs\":10,\"child\":{\"hidden_size\":8,\"embedding_dropout\":0,\"input_dropout\":0,"
+                         "\"cell_input_dropout\":0,\"hidden_dropout\":0,\"output_dropout\":0},"
+                         "\"training\":{\"batch_size\":4,\"bptt\":5,\"learning_rate\":{\"initial\":10}},"
+                         "\"eval_batch_size\":2}";
+    enas_model *model = NULL;
+    CHECK_OK(enas_model_create(arch, config, corpus, &model));
+    int64_t params = 0;
+    CHECK_OK(enas_model_num_params(model, &params));
+    /* embedding V·H + w0 (2H, 2H) + 8 nodes (H, 2H). */
+    CHECK(params == VOCAB * 8 + 16 * 16 + 8 * 8 * 16, "num params %lld", (long long)params);
+
+    double before = 0, after = 0;
+    CHECK_OK(enas_model_evaluate(model, "valid", &before));
+    counter c = {0};
+    CHECK_OK(enas_model_train(model, -1, count_model_events, &c)); /* the config's 10 epochs */
+    CHECK(c.events >= 100 && c.bad_json == 0, "model events %d, bad %d", c.events, c.bad_json);
+    CHECK_OK(enas_model_evaluate(model, "valid", &after));
+    CHECK(after < 0.8 * before, "valid ppl did not improve: %f → %f", before, after);
+    counter none = {0};
+    CHECK_OK(enas_model_train(model, -1, count_model_events, &none)); /* nothing left to train */
+    CHECK(none.events == 0, "a finished model trained %d more windows", none.events);
+    double test_ppl = 0;
+    CHECK_OK(enas_model_evaluate(model, "test", &test_ppl));
+    CHECK(test_ppl > 1.0 && test_ppl < VOCAB * 2.0, "test ppl %f", test_ppl);
+
+    counter stop = {0};
+    stop.stop_at = 3;
+    CHECK_ERROR(enas_model_train(model, 1, count_model_events, &stop), ENAS_ERR_CANCELLED, "enas_model_train",
+                "stopped");
+    CHECK(stop.events == 3, "cancelled training delivered %d events", stop.events);
+    CHECK_OK(enas_model_request_cancel(model));
+    CHECK_ERROR(enas_model_train(model, 1, NULL, NULL), ENAS_ERR_CANCELLED, "enas_model_train", "before the first step");
+
+    /* Parameters. */
+    size_t needed = 0;
+    CHECK_OK(enas_model_parameter_names_json(model, NULL, 0, &needed));
+    char *names = malloc(needed);
+    CHECK_OK(enas_model_parameter_names_json(model, names, needed, &needed));
+    CHECK(strstr(names, "\"cell.node1.from0.sigmoid\"") && !strstr(names, "controller."), "model names: %s", names);
+    free(names);
+    int64_t shape[2] = {0};
+    int32_t ndim = 0;
+    CHECK_OK(enas_model_parameter_shape(model, "cell.w0", shape, 2, &ndim));
+    CHECK(ndim == 2 && shape[0] == 16 && shape[1] == 16, "w0 shape");
+    float w0[256];
+    CHECK_OK(enas_model_get_parameter(model, "cell.w0", w0, 256, &needed));
+    for (int i = 0; i < 256; i++) w0[i] = (float)i;
+    CHECK_OK(enas_model_set_parameter(model, "cell.w0", w0, ENAS_DTYPE_F32, shape, 2));
+    float back[256];
+    CHECK_OK(enas_model_get_parameter(model, "cell.w0", back, 256, &needed));
+    CHECK(needed == 256 && memcmp(w0, back, sizeof back) == 0, "model set/get round trip");
+    int64_t flat[1] = {256};
+    CHECK_ERROR(enas_model_set_parameter(model, "cell.w0", w0, ENAS_DTYPE_F32, flat, 1), ENAS_ERR_SHAPE,
+                "enas_model_set_parameter", "has shape (16, 16), got shape (256)");
+    CHECK_ERROR(enas_model_get_parameter(model, "cell.node1.from0.relu", back, 256, &needed),
+                ENAS_ERR_INVALID_ARGUMENT, "enas_model_get_parameter", "name = 'cell.node1.from0.relu'");
+
+    /* Misuse. */
+    enas_model *out = (enas_model *)(uintptr_t)0x1234;
+    CHECK_ERROR(enas_model_create(arch, "{\"epoch\": 1}", corpus, &out), ENAS_ERR_INVALID_ARGUMENT,
+                "enas_model_create", "unknown config key 'epoch'");
+    CHECK(out == NULL, "a failed model create left *out = %p", (void *)out);
+    CHECK_ERROR(enas_model_create(arch, "[]", corpus, &out), ENAS_ERR_FORMAT, "enas_model_create", "object");
+    CHECK_ERROR(enas_model_create((const enas_arch *)corpus, config, corpus, &out), ENAS_ERR_INVALID_HANDLE,
+                "enas_model_create", "arch = 0x");
+    CHECK_ERROR(enas_model_create(arch, config, (const enas_corpus *)arch, &out), ENAS_ERR_INVALID_HANDLE,
+                "enas_model_create", "corpus = 0x");
+    CHECK_ERROR(enas_model_create(arch, NULL, corpus, &out), ENAS_ERR_INVALID_ARGUMENT, "enas_model_create",
+                "retrain_config_json is NULL");
+    CHECK_ERROR(enas_model_evaluate(model, "validation", &after), ENAS_ERR_INVALID_ARGUMENT, "enas_model_evaluate",
+                "split = 'validation'");
+    CHECK_ERROR(enas_model_evaluate(model, "test", NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_evaluate",
+                "ppl is NULL");
+    CHECK_ERROR(enas_model_train(model, -5, NULL, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_train",
+                "epochs = -5");
+    CHECK_ERROR(enas_model_num_params(model, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_num_params",
+                "out is NULL");
+    CHECK_ERROR(enas_model_num_params((const enas_model *)arch, &params), ENAS_ERR_INVALID_HANDLE,
+                "enas_model_num_params", "is an arch handle, not a model");
+    CHECK_OK(enas_model_free(model));
+    CHECK_ERROR(enas_model_free(model), ENAS_ERR_INVALID_HANDLE, "enas_model_free", "not a live handle");
+    CHECK_OK(enas_model_free(NULL));
+    CHECK_OK(enas_arch_free(arch));
+    CHECK_OK(enas_corpus_free(corpus));
+}
+
 int main(void) {
     test_version();
     test_tensor_roundtrip();
     test_gemm();
     test_misuse();
+    test_architectures();
+    test_corpus();
+    test_search();
+    test_model();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

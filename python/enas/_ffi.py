@@ -7,7 +7,7 @@ the REPL sets ``ENAS_LIBRARY_PATH`` to the library it already loaded, so glibc h
 
 import ctypes
 import os
-from ctypes import POINTER, c_bool, c_char_p, c_float, c_int32, c_int64, c_size_t, c_void_p
+from ctypes import POINTER, c_bool, c_char, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t, c_void_p
 
 # enas.h: #define ENAS_ABI_VERSION 1 — the ABI these declarations describe.
 ABI_VERSION = 1
@@ -111,3 +111,143 @@ enas_gemm = _declare(
 
 # int32_t enas_tensor_matmul(const enas_tensor *a, const enas_tensor *b, enas_tensor **out);
 enas_tensor_matmul = _declare("enas_tensor_matmul", c_int32, c_void_p, c_void_p, POINTER(c_void_p))
+
+# ---- Events -------------------------------------------------------------------------------------------------------
+
+# typedef int32_t (*enas_event_fn)(const char *event_json, void *user);
+EVENT_FN = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
+
+_TEXT_OUT = (POINTER(c_char), c_size_t, POINTER(c_size_t))  # char *buf, size_t cap, size_t *needed
+_HANDLE_OUT = POINTER(c_void_p)
+
+# ---- Architectures ------------------------------------------------------------------------------------------------
+
+# int32_t enas_arch_parse(const char *text, const char *space, enas_arch **out);
+enas_arch_parse = _declare("enas_arch_parse", c_int32, c_char_p, c_char_p, _HANDLE_OUT)
+
+# int32_t enas_arch_from_json(const char *json, enas_arch **out);
+enas_arch_from_json = _declare("enas_arch_from_json", c_int32, c_char_p, _HANDLE_OUT)
+
+# int32_t enas_arch_to_string(const enas_arch *arch, const char *space, char *buf, size_t cap, size_t *needed);
+enas_arch_to_string = _declare("enas_arch_to_string", c_int32, c_void_p, c_char_p, *_TEXT_OUT)
+
+# int32_t enas_arch_to_json(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+enas_arch_to_json = _declare("enas_arch_to_json", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_arch_to_dot(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+enas_arch_to_dot = _declare("enas_arch_to_dot", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_arch_describe(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+enas_arch_describe = _declare("enas_arch_describe", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_arch_free(enas_arch *arch);
+enas_arch_free = _declare("enas_arch_free", c_int32, c_void_p)
+
+# ---- Corpora ------------------------------------------------------------------------------------------------------
+
+# int32_t enas_corpus_load_ptb(const char *directory, enas_corpus **out);
+enas_corpus_load_ptb = _declare("enas_corpus_load_ptb", c_int32, c_char_p, _HANDLE_OUT)
+
+# int32_t enas_corpus_from_tokens(const void *train, int64_t n_train, const void *valid, int64_t n_valid,
+#                                 const void *test, int64_t n_test, int32_t dtype, int64_t vocab_size,
+#                                 enas_corpus **out);
+enas_corpus_from_tokens = _declare(
+    "enas_corpus_from_tokens", c_int32, c_void_p, c_int64, c_void_p, c_int64, c_void_p, c_int64, c_int32, c_int64,
+    _HANDLE_OUT)
+
+# int32_t enas_corpus_info(const enas_corpus *corpus, int64_t *vocab_size, int64_t *n_train, int64_t *n_valid,
+#                          int64_t *n_test);
+enas_corpus_info = _declare(
+    "enas_corpus_info", c_int32, c_void_p, POINTER(c_int64), POINTER(c_int64), POINTER(c_int64), POINTER(c_int64))
+
+# int32_t enas_corpus_free(enas_corpus *corpus);
+enas_corpus_free = _declare("enas_corpus_free", c_int32, c_void_p)
+
+# ---- Searches -----------------------------------------------------------------------------------------------------
+
+# int32_t enas_search_create(const char *config_json, const enas_corpus *corpus, enas_search **out);
+enas_search_create = _declare("enas_search_create", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_search_load(const char *path, const enas_corpus *corpus, enas_search **out);
+enas_search_load = _declare("enas_search_load", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_search_save(const enas_search *search, const char *path);
+enas_search_save = _declare("enas_search_save", c_int32, c_void_p, c_char_p)
+
+# int32_t enas_search_set_log(enas_search *search, const char *path);
+enas_search_set_log = _declare("enas_search_set_log", c_int32, c_void_p, c_char_p)
+
+# int32_t enas_search_run(enas_search *search, int32_t epochs, enas_event_fn callback, void *user);
+enas_search_run = _declare("enas_search_run", c_int32, c_void_p, c_int32, EVENT_FN, c_void_p)
+
+# int32_t enas_search_request_cancel(enas_search *search);
+enas_search_request_cancel = _declare("enas_search_request_cancel", c_int32, c_void_p)
+
+# int32_t enas_search_history_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
+enas_search_history_json = _declare("enas_search_history_json", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_search_state_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
+enas_search_state_json = _declare("enas_search_state_json", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_search_derive(enas_search *search, int32_t samples, enas_arch **out, double *valid_ppl);
+enas_search_derive = _declare("enas_search_derive", c_int32, c_void_p, c_int32, _HANDLE_OUT, POINTER(c_double))
+
+# int32_t enas_search_parameter_names_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
+enas_search_parameter_names_json = _declare("enas_search_parameter_names_json", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_search_parameter_shape(const enas_search *search, const char *name, int64_t *shape, int32_t cap,
+#                                     int32_t *ndim_out);
+enas_search_parameter_shape = _declare(
+    "enas_search_parameter_shape", c_int32, c_void_p, c_char_p, POINTER(c_int64), c_int32, POINTER(c_int32))
+
+# int32_t enas_search_get_parameter(const enas_search *search, const char *name, float *buf, size_t cap_elements,
+#                                   size_t *needed);
+enas_search_get_parameter = _declare(
+    "enas_search_get_parameter", c_int32, c_void_p, c_char_p, POINTER(c_float), c_size_t, POINTER(c_size_t))
+
+# int32_t enas_search_set_parameter(enas_search *search, const char *name, const void *data, int32_t dtype,
+#                                   const int64_t *shape, int32_t ndim);
+enas_search_set_parameter = _declare(
+    "enas_search_set_parameter", c_int32, c_void_p, c_char_p, c_void_p, c_int32, POINTER(c_int64), c_int32)
+
+# int32_t enas_search_free(enas_search *search);
+enas_search_free = _declare("enas_search_free", c_int32, c_void_p)
+
+# ---- Fixed models -------------------------------------------------------------------------------------------------
+
+# int32_t enas_model_create(const enas_arch *arch, const char *retrain_config_json, const enas_corpus *corpus,
+#                           enas_model **out);
+enas_model_create = _declare("enas_model_create", c_int32, c_void_p, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_model_num_params(const enas_model *model, int64_t *out);
+enas_model_num_params = _declare("enas_model_num_params", c_int32, c_void_p, POINTER(c_int64))
+
+# int32_t enas_model_train(enas_model *model, int32_t epochs, enas_event_fn callback, void *user);
+enas_model_train = _declare("enas_model_train", c_int32, c_void_p, c_int32, EVENT_FN, c_void_p)
+
+# int32_t enas_model_request_cancel(enas_model *model);
+enas_model_request_cancel = _declare("enas_model_request_cancel", c_int32, c_void_p)
+
+# int32_t enas_model_evaluate(enas_model *model, const char *split, double *ppl);
+enas_model_evaluate = _declare("enas_model_evaluate", c_int32, c_void_p, c_char_p, POINTER(c_double))
+
+# int32_t enas_model_parameter_names_json(const enas_model *model, char *buf, size_t cap, size_t *needed);
+enas_model_parameter_names_json = _declare("enas_model_parameter_names_json", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_model_parameter_shape(const enas_model *model, const char *name, int64_t *shape, int32_t cap,
+#                                    int32_t *ndim_out);
+enas_model_parameter_shape = _declare(
+    "enas_model_parameter_shape", c_int32, c_void_p, c_char_p, POINTER(c_int64), c_int32, POINTER(c_int32))
+
+# int32_t enas_model_get_parameter(const enas_model *model, const char *name, float *buf, size_t cap_elements,
+#                                  size_t *needed);
+enas_model_get_parameter = _declare(
+    "enas_model_get_parameter", c_int32, c_void_p, c_char_p, POINTER(c_float), c_size_t, POINTER(c_size_t))
+
+# int32_t enas_model_set_parameter(enas_model *model, const char *name, const void *data, int32_t dtype,
+#                                  const int64_t *shape, int32_t ndim);
+enas_model_set_parameter = _declare(
+    "enas_model_set_parameter", c_int32, c_void_p, c_char_p, c_void_p, c_int32, POINTER(c_int64), c_int32)
+
+# int32_t enas_model_free(enas_model *model);
+enas_model_free = _declare("enas_model_free", c_int32, c_void_p)

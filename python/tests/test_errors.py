@@ -168,17 +168,26 @@ def test_library_still_works_after_errors():
     assert np.array_equal(enas.gemm(a, a, trans_b=True), a @ a.T)
 
 
+def _all_cases():
+    """This file's cases and those of the search, model and architecture APIs."""
+    from test_model import MODEL_CASES
+    from test_search import SEARCH_CASES
+
+    return CASES + SEARCH_CASES + MODEL_CASES
+
+
 def test_interpreter_survives_every_case():
     code = (
         "import test_errors as t\n"
-        "for case in t.CASES:\n"
+        "cases = t._all_cases()\n"
+        "for case in cases:\n"
         "    t.run_case(*case[1:])\n"
-        "print('survived', len(t.CASES))\n"
+        "print('survived', len(cases))\n"
     )
     tests_dir = os.path.dirname(os.path.abspath(__file__))
     result = run_python(code, PYTHONPATH=os.pathsep.join([tests_dir, os.path.dirname(tests_dir)]))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"survived {len(CASES)}"
+    assert result.stdout.strip() == f"survived {len(_all_cases())}"
 
 
 def test_error_text_and_code():

@@ -86,6 +86,34 @@ def test_ctrl_c_and_ctrl_d_under_a_pty(repl):
     assert child.exitstatus == 0
 
 
+def test_ctrl_c_stops_a_search_at_a_step_boundary(repl):
+    pexpect = pytest.importorskip("pexpect")
+    child = _spawn(repl)
+    child.sendline("import enas, time, numpy as np")
+    child.expect_exact("In [2]: ")
+    child.sendline("c = enas.data.Tokens(np.arange(400) % 10, np.arange(120) % 10, np.arange(120) % 10, 10)")
+    child.expect_exact("In [3]: ")
+    child.sendline(
+        "s = enas.Search(data=c, config={'epochs': 1000, 'child': {'hidden_size': 8, 'node_count': 3}, "
+        "'training': {'batch_size': 4, 'bptt': 5}, 'windows_per_epoch': 3, 'controller_steps_per_epoch': 1, "
+        "'valid_batch_size': 2, 'controller': {'hidden_size': 8}, 'reinforce': {'samples_per_step': 2}})")
+    child.expect_exact("In [4]: ")
+    child.sendline("s.run(progress=False, callback=lambda e: print('at', 'step', len(s.history), flush=True) or "
+                   "time.sleep(0.05))")
+    child.expect_exact("at step 3")  # running (the echo of the cell reads 'at', 'step')
+    child.sendintr()
+    child.expect_exact("KeyboardInterrupt")
+    child.expect_exact("In [5]: ")
+    child.sendline("s.state['running'], 3 <= len(s.history) < 100, s.state['epoch'] < 1000")
+    child.expect_exact("Out[5]: (False, True, True)")
+    child.sendline("s.run(epochs=1, progress=False)")  # resumes
+    child.expect_exact("Out[6]: True")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
 # ---- With stdin piped -------------------------------------------------------------------------------------------
 
 def test_piped_session_prints_prompts_and_outputs(repl):

@@ -16,10 +16,17 @@
  *     Arrays are contiguous and row-major, described by a dtype code, `const int64_t *shape` and `int32_t ndim`.
  *   - Variable-size outputs use the two-call pattern: pass NULL/0 to learn the size, then call again with a buffer.
  *
+ *   - Strings passed in are NUL-terminated UTF-8 (invalid UTF-8 is ENAS_ERR_INVALID_ARGUMENT). Text outputs use the
+ *     two-call pattern with `char *buf, size_t cap, size_t *needed`: *needed counts the bytes INCLUDING the
+ *     terminating NUL; pass buf = NULL, cap = 0 to learn it, then call again with cap ≥ *needed.
+ *   - Configurations cross as strict JSON objects with snake_case keys; an unknown key is an error that names it.
+ *
  * Thread safety: the library may be called from any thread. A handle must be used by one thread at a time (the
  * caller serializes calls on the same handle, including its free). Creating, freeing and looking up different handles
  * from different threads concurrently is safe. enas_last_error() is per thread. enas_set_num_threads() affects
- * every thread and should not be called while another thread is inside a computation.
+ * every thread and should not be called while another thread is inside a computation. Exceptions to the
+ * one-thread-per-handle rule: enas_search_request_cancel, enas_model_request_cancel and enas_search_state_json may
+ * be called from any thread at any time, also while another thread is inside enas_search_run / enas_model_train.
  */
 #ifndef ENAS_H
 #define ENAS_H
@@ -60,6 +67,32 @@ extern "C" {
 
 /* A dense float32 array owned by the library. */
 typedef struct enas_tensor enas_tensor;
+
+/* An immutable, validated architecture (for now: a recurrent cell). */
+typedef struct enas_arch enas_arch;
+
+/* An immutable language-modelling corpus: train/valid/test token streams over one vocabulary. */
+typedef struct enas_corpus enas_corpus;
+
+/* A neural architecture search in progress: shared weights ω, controller θ, optimizer and random state. */
+typedef struct enas_search enas_search;
+
+/* One fixed architecture trained from scratch (retraining), with its own weights. */
+typedef struct enas_model enas_model;
+
+/* ---- Events ------------------------------------------------------------------------------------------------- */
+
+/* Called after every step of enas_search_run / enas_model_train on the calling thread, with one JSON object (valid
+ * only during the call; copy it to keep it) and the caller's `user` pointer. Return 0 to continue; any other value
+ * asks the run to stop at this step boundary, which then returns ENAS_ERR_CANCELLED with the state consistent (a
+ * later run resumes where it stopped). A stop asked at the run's very last step ends it normally (ENAS_OK).
+ * The callback may call the read-only functions of the running handle (state, history, parameters), its save and
+ * request_cancel; run, derive, set_log and set_parameter on the same handle return ENAS_ERR_INVALID_ARGUMENT.
+ * Event keys (absent when not applicable): phase ("shared_weights", "controller"), epoch, step, steps (the phase's
+ * length; for enas_model_train the run's total), loss (training cross-entropy, nats/token), ppl, reward, baseline,
+ * entropy, lr, architecture (one-line form), seconds (since the run began), eta_seconds, threads. NaN or infinite
+ * values are written as null. */
+typedef int32_t (*enas_event_fn)(const char *event_json, void *user);
 
 /* ---- Version, messages, threads ------------------------------------------------------------------------------ */
 
@@ -120,6 +153,166 @@ int32_t enas_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
 /* Creates the matrix product of a (m, k) and b (k, n) as a new (m, n) tensor written to *out (NULL on failure).
  * Free it with enas_tensor_free. */
 int32_t enas_tensor_matmul(const enas_tensor *a, const enas_tensor *b, enas_tensor **out);
+
+/* ---- Architectures ------------------------------------------------------------------------------------------ */
+/* Recurrent cells (DESIGN.md §2). Two integer-string forms, named by `space`:
+ *   "rnn"     google-research enas_lm's `p1 f1 … pN fN` (f: 0 tanh, 1 ReLU, 2 sigmoid, 3 identity); node 0 is tanh
+ *             and the output averages all nodes, e.g. the published cell "0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2".
+ *   "rnn-v1"  melodyguan/enas's `f0 p1 f1 … pN fN` (f: 0 tanh, 1 ReLU, 2 identity, 3 sigmoid); the output averages the
+ *             loose ends, e.g. the paper's PTB cell "0 0 0 1 1 2 1 2 0 2 0 5 1 1 0 6 1 8 1 8 1 8 1".
+ * The JSON form carries everything: {"first_activation": "tanh", "nodes": [{"previous": 0, "activation": "relu"},
+ * …], "output": "all_nodes" | "loose_ends"}, activations "tanh", "relu", "identity", "sigmoid". */
+
+/* Parses `text` (integers separated by spaces, commas, tabs or newlines) in the form `space` ("rnn" or "rnn-v1").
+ * An unknown space is ENAS_ERR_INVALID_ARGUMENT; a malformed string (not integers, wrong count, an activation code
+ * out of range, a node reading itself or a later node) is ENAS_ERR_FORMAT. Free with enas_arch_free. */
+int32_t enas_arch_parse(const char *text, const char *space, enas_arch **out);
+
+/* Reads the JSON form. Invalid JSON, unknown or missing keys and invalid values are ENAS_ERR_FORMAT. */
+int32_t enas_arch_from_json(const char *json, enas_arch **out);
+
+/* Two-call pattern: the integer string of the architecture in the form `space`. The "rnn" form cannot express a
+ * node-0 activation other than tanh: that is ENAS_ERR_INVALID_ARGUMENT, never a silent change. Neither string
+ * carries the output mode (see enas_arch_describe / enas_arch_to_json). */
+int32_t enas_arch_to_string(const enas_arch *arch, const char *space, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern: the JSON form (keys sorted, no whitespace). */
+int32_t enas_arch_to_json(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern: a Graphviz DOT digraph of the cell (`dot -Tsvg`). */
+int32_t enas_arch_to_dot(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern: one line, e.g. "0:tanh 1←0:sigmoid 2←1:tanh … | output = mean(all nodes 1, 2, …)". */
+int32_t enas_arch_describe(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+
+/* Frees an architecture. NULL is a no-op (ENAS_OK); a stale or already freed handle is ENAS_ERR_INVALID_HANDLE. */
+int32_t enas_arch_free(enas_arch *arch);
+
+/* ---- Corpora ------------------------------------------------------------------------------------------------- */
+
+/* Loads Mikolov's Penn Treebank files ptb.train.txt, ptb.valid.txt and ptb.test.txt from `directory` (one <eos>
+ * per line; vocabulary from the training split). A missing file is ENAS_ERR_IO; nothing is written there. */
+int32_t enas_corpus_load_ptb(const char *directory, enas_corpus **out);
+
+/* A corpus from the caller's token id streams of element type `dtype` (ENAS_DTYPE_I32 or ENAS_DTYPE_I64 only):
+ * train[0..n_train), valid[0..n_valid), test[0..n_test). Every id must lie in 0 ≤ id < vocab_size, with
+ * 2 ≤ vocab_size ≤ 2^24; each split needs at least 2 tokens (and enough for the batch sizes of the configs used
+ * with it). Counts must be ≥ 0; a pointer may be NULL only when its count is 0. The tokens are copied. */
+int32_t enas_corpus_from_tokens(const void *train, int64_t n_train, const void *valid, int64_t n_valid,
+                                const void *test, int64_t n_test, int32_t dtype, int64_t vocab_size,
+                                enas_corpus **out);
+
+/* Writes the vocabulary size and the length (tokens) of each split. Every pointer must be non-NULL. */
+int32_t enas_corpus_info(const enas_corpus *corpus, int64_t *vocab_size, int64_t *n_train, int64_t *n_valid,
+                         int64_t *n_test);
+
+/* Frees a corpus. Searches and models created from it keep their own reference: it may be freed right after. */
+int32_t enas_corpus_free(enas_corpus *corpus);
+
+/* ---- Searches (the recurrent-cell space) --------------------------------------------------------------------- */
+
+/* Creates a search over `corpus` from a strict JSON config: {} for the defaults (the "paper" preset), or
+ * {"preset": "enas_lm", ...} and any field overrides, e.g. {"seed": 7, "epochs": 1, "child": {"hidden_size": 8,
+ * "node_count": 3}, "training": {"batch_size": 4, "bptt": 5}, "windows_per_epoch": 3, "strategy": "random"}.
+ * An unknown key or a value outside its domain is ENAS_ERR_INVALID_ARGUMENT naming it; text that is not a JSON
+ * object is ENAS_ERR_FORMAT. A non-zero "threads" sets the process-wide thread count. */
+int32_t enas_search_create(const char *config_json, const enas_corpus *corpus, enas_search **out);
+
+/* Restores a search saved by enas_search_save. `corpus` must hold the same tokens it was searching
+ * (ENAS_ERR_INVALID_ARGUMENT otherwise); a missing file is ENAS_ERR_IO, a truncated or foreign one ENAS_ERR_FORMAT. */
+int32_t enas_search_load(const char *path, const enas_corpus *corpus, enas_search **out);
+
+/* Writes the whole search state (ω, θ, optimizer moments, baseline, random streams, data cursors, epoch/phase/step,
+ * config, history) to `path` atomically (temporary file, fsync, rename). A search resumed from it continues exactly
+ * as one that never stopped (same thread count). May be called from the run's event callback. */
+int32_t enas_search_save(const enas_search *search, const char *path);
+
+/* Appends one JSON object per step to the file at `path` from now on (the file is created or truncated, with its
+ * folder); NULL stops logging. */
+int32_t enas_search_set_log(enas_search *search, const char *path);
+
+/* Runs `epochs` more search epochs (each is phase 1, ω on training windows, then phase 2, θ by REINFORCE); -1 runs
+ * the config's remaining epochs (its "epochs" minus those done). Calls `callback` (may be NULL) after every step.
+ * Returns ENAS_ERR_CANCELLED when the callback returned non-zero or enas_search_request_cancel was called; the
+ * search then stops at that step boundary with its state consistent, and calling run again resumes it. Returns
+ * ENAS_ERR_NUMERIC when too many children in a row had a non-finite loss. */
+int32_t enas_search_run(enas_search *search, int32_t epochs, enas_event_fn callback, void *user);
+
+/* Asks a run of this search to stop at its next step boundary (ENAS_ERR_CANCELLED). Thread-safe: may be called from
+ * any thread, also while another thread is inside enas_search_run (for callers without a callback, e.g. a watchdog
+ * or a UI thread). A request stays pending until it stops a run: one made while no run is in progress (or during a
+ * run's last step, which then ends normally) makes the next run return ENAS_ERR_CANCELLED before its first step. */
+int32_t enas_search_request_cancel(enas_search *search);
+
+/* Two-call pattern: the search's log records so far as a JSON array (one object per step, as the events, plus the
+ * derive samples with phase "derive"). */
+int32_t enas_search_history_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern: a JSON object with the progress and set-up: space, strategy, epoch (completed epochs), epochs
+ * (configured), phase, step, shared_weights_steps and controller_steps (per epoch), steps_done_in_epoch,
+ * history_length, non_finite_in_a_row, shared_parameter_count, controller_parameter_count, threads, running,
+ * log_path and config (the full config). Thread-safe: during a run it is the snapshot of the last step boundary. */
+int32_t enas_search_state_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
+
+/* Derives an architecture: samples `samples` cells from the controller (uniformly for the "random" strategy; 0 uses
+ * the config's derive_samples), scores each on the same validation minibatch and returns the one with the lowest
+ * perplexity as a new handle in *out and that perplexity in *valid_ppl (a search metric, not a final one). */
+int32_t enas_search_derive(enas_search *search, int32_t samples, enas_arch **out, double *valid_ppl);
+
+/* Two-call pattern: the names of the search's parameters as a sorted JSON array of strings: the shared weights ω
+ * and the controller's θ (names starting with "controller."). docs/parameters.md gives their shapes and layouts. */
+int32_t enas_search_parameter_names_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
+
+/* The shape of parameter `name`, as enas_tensor_shape: *ndim_out always, shape[0..ndim) when shape is not NULL. An
+ * unknown name is ENAS_ERR_INVALID_ARGUMENT. */
+int32_t enas_search_parameter_shape(const enas_search *search, const char *name, int64_t *shape, int32_t cap,
+                                    int32_t *ndim_out);
+
+/* Two-call pattern, as enas_tensor_copy_out: copies parameter `name` (row-major float32) to buf[0..count). */
+int32_t enas_search_get_parameter(const enas_search *search, const char *name, float *buf, size_t cap_elements,
+                                  size_t *needed);
+
+/* Replaces parameter `name` with the array `data` of element type `dtype` (converted to float32) and shape
+ * shape[0..ndim), which must equal the parameter's (ENAS_ERR_SHAPE otherwise, with nothing changed). Optimizer
+ * state is kept. */
+int32_t enas_search_set_parameter(enas_search *search, const char *name, const void *data, int32_t dtype,
+                                  const int64_t *shape, int32_t ndim);
+
+/* Frees a search. NULL is a no-op (ENAS_OK); a stale or already freed handle is ENAS_ERR_INVALID_HANDLE. */
+int32_t enas_search_free(enas_search *search);
+
+/* ---- Fixed models (retraining one architecture) -------------------------------------------------------------- */
+
+/* Creates a model of `arch` with fresh weights, to be trained on `corpus`, from a strict JSON retrain config ({} for
+ * the defaults; keys seed, threads, epochs, child, training, eval_batch_size). Its child.node_count is taken from
+ * the architecture. Its metrics are final metrics, not search metrics. */
+int32_t enas_model_create(const enas_arch *arch, const char *retrain_config_json, const enas_corpus *corpus,
+                          enas_model **out);
+
+/* Writes the number of scalars in the model's parameters. */
+int32_t enas_model_num_params(const enas_model *model, int64_t *out);
+
+/* Trains `epochs` more passes over the training split (-1: the config's remaining epochs), calling `callback` (may
+ * be NULL) after every window. Cancellation as enas_search_run. */
+int32_t enas_model_train(enas_model *model, int32_t epochs, enas_event_fn callback, void *user);
+
+/* Asks a training run to stop at its next window boundary; thread-safe, as enas_search_request_cancel. */
+int32_t enas_model_request_cancel(enas_model *model);
+
+/* Writes the perplexity of the model on the whole split "train", "valid" or "test" (no dropout) to *ppl. */
+int32_t enas_model_evaluate(enas_model *model, const char *split, double *ppl);
+
+/* Parameter access, as the enas_search_* functions of the same names. */
+int32_t enas_model_parameter_names_json(const enas_model *model, char *buf, size_t cap, size_t *needed);
+int32_t enas_model_parameter_shape(const enas_model *model, const char *name, int64_t *shape, int32_t cap,
+                                   int32_t *ndim_out);
+int32_t enas_model_get_parameter(const enas_model *model, const char *name, float *buf, size_t cap_elements,
+                                 size_t *needed);
+int32_t enas_model_set_parameter(enas_model *model, const char *name, const void *data, int32_t dtype,
+                                 const int64_t *shape, int32_t ndim);
+
+/* Frees a model. NULL is a no-op (ENAS_OK); a stale or already freed handle is ENAS_ERR_INVALID_HANDLE. */
+int32_t enas_model_free(enas_model *model);
 
 #ifdef __cplusplus
 }

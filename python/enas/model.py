@@ -1,0 +1,89 @@
+"""Fixed models: ``enas.Model`` trains one architecture from scratch (retraining) and reports final metrics."""
+
+import ctypes
+
+from . import _ffi
+from ._convert import Parameters, c_text, config_text, int32
+from ._events import check_callback, run_with_events
+from ._handle import Handle
+from .architecture import Architecture
+from .data import Corpus
+from .errors import check
+
+
+class Model(Handle):
+    """``architecture`` (an enas.Architecture) with fresh weights, trained on ``data`` (an enas.data corpus).
+
+    ``config`` is a dict or JSON string of the retrain config (strict snake_case keys: seed, threads, epochs, child,
+    training, eval_batch_size); ``seed`` overrides its "seed". Perplexities from ``evaluate`` are final metrics.
+    """
+
+    _free = _ffi.enas_model_free
+    _kind = "model"
+
+    def __init__(self, architecture, data=None, config=None, seed=None):
+        function = "enas.Model"
+        if not isinstance(architecture, Architecture):
+            raise TypeError(f"{function}: architecture must be an enas.Architecture (e.g. "
+                            f"enas.Architecture.parse(text, space='rnn')), got {type(architecture).__name__}")
+        if not isinstance(data, Corpus):
+            raise TypeError(f"{function}: data must be an enas.data corpus, got {type(data).__name__}")
+        text = config_text(config, seed, function)
+        out = ctypes.c_void_p()
+        check(_ffi.enas_model_create(architecture.handle, text, data.handle, ctypes.byref(out)))
+        super().__init__(out.value)
+        self.architecture = architecture
+        self.data = data
+
+    @property
+    def num_params(self):
+        """The number of scalars in the model's parameters."""
+        out = ctypes.c_int64()
+        check(_ffi.enas_model_num_params(self.handle, ctypes.byref(out)))
+        return out.value
+
+    def train(self, epochs=None, progress=True, callback=None):
+        """Trains ``epochs`` more passes over the training split (default: the config's remaining ones). Returns True
+        when they all ran, False when ``callback(event)`` returned False or ``request_cancel()`` stopped it at a
+        window boundary. Ctrl-C and exceptions in ``callback`` behave as in ``Search.run``."""
+        function = "enas.Model.train"
+        check_callback(callback, function)
+        raw = -1 if epochs is None else int32(epochs, function, "epochs", minimum=0)
+        handle = self.handle
+        # total=None: the run's length arrives with the first event ("steps").
+        return run_with_events(lambda fn: _ffi.enas_model_train(handle, raw, fn, None), None, progress, callback,
+                               "train")
+
+    def request_cancel(self):
+        """Asks a training run in progress (in another thread) to stop at its next window boundary; thread-safe."""
+        check(_ffi.enas_model_request_cancel(self.handle))
+
+    def evaluate(self, split="test"):
+        """Perplexity on the whole split "train", "valid" or "test" (no dropout)."""
+        ppl = ctypes.c_double()
+        check(_ffi.enas_model_evaluate(self.handle, c_text(split, "enas.Model.evaluate", "split"), ctypes.byref(ppl)))
+        return ppl.value
+
+    @property
+    def _parameters(self):
+        return Parameters(self, _ffi.enas_model_parameter_names_json, _ffi.enas_model_parameter_shape,
+                          _ffi.enas_model_get_parameter, _ffi.enas_model_set_parameter)
+
+    def parameter_names(self):
+        return self._parameters.names()
+
+    def parameters(self):
+        """{name: float32 numpy copy} of the model's weights (docs/parameters.md)."""
+        return self._parameters.all("enas.Model.parameters")
+
+    def load_parameters(self, values):
+        """Replaces parameters by name from {name: array}; names and shapes are all checked first (EnasError)."""
+        self._parameters.load(values, "enas.Model.load_parameters")
+
+    def __repr__(self):
+        if self.closed:
+            return "enas.Model(closed)"
+        return f"enas.Model({self.architecture.describe()!r}, num_params={self.num_params})"
+
+
+__all__ = ["Model"]

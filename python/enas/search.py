@@ -1,0 +1,160 @@
+"""Architecture search: ``enas.Search`` owns an ``enas_search *`` (shared weights ω, controller θ, optimizer and
+random state) and runs it epoch by epoch with progress, Ctrl-C and resumable cancellation."""
+
+import ctypes
+import json
+import os
+
+from . import _ffi
+from ._convert import Parameters, c_path, c_text, config_text, int32, read_text
+from ._events import check_callback, run_with_events
+from ._handle import Handle
+from .architecture import Architecture
+from .data import Corpus
+from .errors import EnasError, Status, check
+
+# The search spaces the library can search, and those that are planned.
+_SPACES = {"rnn": "recurrent cells for language models (presets 'paper' and 'enas_lm' via config['preset'])"}
+
+
+def _corpus(data, function):
+    if not isinstance(data, Corpus):
+        raise TypeError(f"{function}: data must be an enas.data corpus (enas.data.PTB(...) or enas.data.Tokens(...)), "
+                        f"got {type(data).__name__}")
+    return data
+
+
+class Search(Handle):
+    """An ENAS search over ``space`` ("rnn": recurrent cells) on ``data`` (an enas.data corpus).
+
+    ``config`` is a dict or a JSON string of the search config (strict snake_case keys over the preset named by its
+    "preset" key: "paper", the default, or "enas_lm"); ``seed`` overrides its "seed"; ``log`` is a JSON-lines file
+    that receives one record per step. Unknown keys raise EnasError naming them.
+    """
+
+    _free = _ffi.enas_search_free
+    _kind = "search"
+
+    def __init__(self, space="rnn", data=None, config=None, seed=None, log=None):
+        function = "enas.Search"
+        if space not in _SPACES:
+            known = "; ".join(f"'{name}': {what}" for name, what in _SPACES.items())
+            raise EnasError(Status.INVALID_ARGUMENT,
+                            f"{function}: space = {space!r} is not available (known: {known}); the CNN spaces are "
+                            f"not exposed yet")
+        corpus = _corpus(data, function)
+        text = config_text(config, seed, function)
+        out = ctypes.c_void_p()
+        check(_ffi.enas_search_create(text, corpus.handle, ctypes.byref(out)))
+        super().__init__(out.value)
+        self.space = space
+        self.data = corpus
+        if log is not None:
+            self.log_path = log
+
+    @classmethod
+    def load(cls, path, data):
+        """A search restored from a checkpoint written by ``save``; ``data`` must hold the tokens it was searching."""
+        corpus = _corpus(data, "enas.Search.load")
+        out = ctypes.c_void_p()
+        check(_ffi.enas_search_load(c_path(path, "enas.Search.load"), corpus.handle, ctypes.byref(out)))
+        search = cls.__new__(cls)
+        Handle.__init__(search, out.value)
+        search.space = "rnn"
+        search.data = corpus
+        return search
+
+    def save(self, path):
+        """Writes the whole search state to ``path`` atomically; ``Search.load`` resumes it exactly."""
+        check(_ffi.enas_search_save(self.handle, c_path(path, "enas.Search.save")))
+
+    # ---- Running ------------------------------------------------------------------------------------------------
+
+    def run(self, epochs=None, progress=True, callback=None):
+        """Runs ``epochs`` more search epochs (default: the config's remaining ones). Returns True when they all ran,
+        False when ``callback(event)`` returned False or ``request_cancel()`` stopped the run at a step boundary
+        (calling run again resumes). Ctrl-C stops at the next step boundary, then raises KeyboardInterrupt; an
+        exception raised by ``callback`` stops the run the same way and is re-raised.
+
+        ``progress``: a tqdm bar when tqdm is installed, else a line on stderr every tenth of the run; False for
+        none. ``callback`` receives each step's event as a dict (phase, epoch, step, loss, ppl, reward, …)."""
+        function = "enas.Search.run"
+        check_callback(callback, function)
+        raw = -1 if epochs is None else int32(epochs, function, "epochs", minimum=0)
+        state = self.state
+        count = max(0, state["epochs"] - state["epoch"]) if epochs is None else raw
+        total = max(0, count * (state["shared_weights_steps"] + state["controller_steps"]) - state["steps_done_in_epoch"])
+        handle = self.handle
+        return run_with_events(lambda fn: _ffi.enas_search_run(handle, raw, fn, None), total, progress, callback,
+                               "search")
+
+    def request_cancel(self):
+        """Asks a run in progress (in another thread) to stop at its next step boundary; thread-safe. A request made
+        while no run is in progress stops the next run before its first step."""
+        check(_ffi.enas_search_request_cancel(self.handle))
+
+    def derive(self, samples=None):
+        """Samples ``samples`` architectures (default: the config's derive_samples), scores each on one validation
+        minibatch and returns (best Architecture, its validation perplexity) — a search metric."""
+        raw = 0 if samples is None else int32(samples, "enas.Search.derive", "samples", minimum=1)
+        out, ppl = ctypes.c_void_p(), ctypes.c_double()
+        check(_ffi.enas_search_derive(self.handle, raw, ctypes.byref(out), ctypes.byref(ppl)))
+        return Architecture(out.value), ppl.value
+
+    # ---- State ----------------------------------------------------------------------------------------------------
+
+    @property
+    def history(self):
+        """The log records so far: one dict per step (and per derive sample), as the events."""
+        return json.loads(read_text(_ffi.enas_search_history_json, self.handle))
+
+    @property
+    def state(self):
+        """Progress and set-up as a dict: epoch, epochs, phase, step, steps per phase, parameter counts, threads,
+        log_path, running and the full config. Safe to read from another thread during a run."""
+        return json.loads(read_text(_ffi.enas_search_state_json, self.handle))
+
+    @property
+    def config(self):
+        return self.state["config"]
+
+    @property
+    def log_path(self):
+        """The JSON-lines log file, or None. Setting it starts a new file there (truncating one that exists);
+        setting None stops logging."""
+        return self.state["log_path"]
+
+    @log_path.setter
+    def log_path(self, path):
+        raw = None if path is None else c_path(path, "enas.Search.log_path")
+        check(_ffi.enas_search_set_log(self.handle, raw))
+
+    # ---- Parameters -----------------------------------------------------------------------------------------------
+
+    @property
+    def _parameters(self):
+        return Parameters(self, _ffi.enas_search_parameter_names_json, _ffi.enas_search_parameter_shape,
+                          _ffi.enas_search_get_parameter, _ffi.enas_search_set_parameter)
+
+    def parameter_names(self):
+        """Sorted names of ω (the shared weights) and θ (the controller's, starting with "controller.")."""
+        return self._parameters.names()
+
+    def parameters(self):
+        """{name: float32 numpy copy} of ω and θ (docs/parameters.md gives names, shapes and layouts)."""
+        return self._parameters.all("enas.Search.parameters")
+
+    def load_parameters(self, values):
+        """Replaces parameters by name from {name: array}; every name and shape is checked before anything changes
+        (EnasError otherwise). Optimizer state is kept."""
+        self._parameters.load(values, "enas.Search.load_parameters")
+
+    def __repr__(self):
+        if self.closed:
+            return "enas.Search(closed)"
+        s = self.state
+        return (f"enas.Search(space={self.space!r}, strategy={s['strategy']!r}, epoch={s['epoch']}/{s['epochs']}, "
+                f"phase={s['phase']!r}, step={s['step']})")
+
+
+__all__ = ["Search"]
