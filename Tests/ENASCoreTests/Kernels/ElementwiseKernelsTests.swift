@@ -58,3 +58,46 @@ struct ElementwiseKernelsTests {
         #expect(abs(loss - expected) < 1e-4 * Double(rows))
     }
 }
+
+@Suite("Activation and embedding kernels against scalar definitions")
+struct ActivationAndEmbeddingKernelsTests {
+    @Test(arguments: [1, 7, 33, 257])
+    func activationsForwardAndBackwardMatchDefinitions(_ n: Int) {
+        var rng = RandomSource(seed: UInt64(300 + n))
+        let x = randomTensor([n], rng: &rng, low: 0.05, high: 4).storage
+        let dy = randomTensor([n], rng: &rng).storage
+        for f in Activation.allCases {
+            var y = [Float](repeating: 0, count: n), dx = [Float](repeating: 0, count: n)
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { mapElements(n, xp.baseAddress!, $0.baseAddress!) { f.forward($0) } } }
+            y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { gp in dx.withUnsafeMutableBufferPointer {
+                zipElements(n, yp.baseAddress!, gp.baseAddress!, $0.baseAddress!) { f.backward(y: $0, dy: $1) }
+            } } }
+            for i in 0..<n {
+                let (value, slope): (Float, Float) = switch f {
+                case .tanh: (Foundation.tanh(x[i]), 1 - Foundation.tanh(x[i]) * Foundation.tanh(x[i]))
+                case .relu: (max(0, x[i]), x[i] > 0 ? 1 : 0)
+                case .identity: (x[i], 1)
+                case .sigmoid: (1 / (1 + Foundation.exp(-x[i])), 1 / (1 + Foundation.exp(-x[i])) * (1 - 1 / (1 + Foundation.exp(-x[i]))))
+                }
+                #expect(abs(y[i] - value) <= 2e-6, "\(f) forward at \(x[i])")
+                #expect(abs(dx[i] - slope * dy[i]) <= 2e-6, "\(f) backward at \(x[i])")
+            }
+        }
+    }
+
+    @Test func embeddingGatherAndScatterAddMatchLoops() {
+        var rng = RandomSource(seed: 31)
+        let (vocabulary, width) = (9, 33)
+        let table = randomTensor([vocabulary * width], rng: &rng).storage
+        let ids: [Int32] = [4, 0, 8, 4, 4, 1, 7]
+        var rows = [Float](repeating: 0, count: ids.count * width)
+        embeddingGather(ids: ids, count: ids.count, table: table, width: width, out: &rows)
+        for (r, id) in ids.enumerated() { #expect(Array(rows[(r * width)..<((r + 1) * width)]) == Array(table[(Int(id) * width)..<((Int(id) + 1) * width)])) }
+        let grad = randomTensor([ids.count * width], rng: &rng).storage
+        var tableGrad = [Float](repeating: 0, count: vocabulary * width)
+        embeddingScatterAdd(ids: ids, count: ids.count, grad: grad, width: width, tableGrad: &tableGrad)
+        var expected = [Float](repeating: 0, count: vocabulary * width)
+        for (r, id) in ids.enumerated() { for c in 0..<width { expected[Int(id) * width + c] += grad[r * width + c] } }
+        #expect(maxAbsDifference(tableGrad, expected) < 1e-6)
+    }
+}
