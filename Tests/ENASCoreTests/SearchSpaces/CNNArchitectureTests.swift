@@ -1,0 +1,53 @@
+import ENASCore
+import Foundation
+import Testing
+
+@Suite("Macro and micro CNN architectures: the published ones parse, round-trip and draw")
+struct CNNArchitectureTests {
+    static let macro24 = """
+        0 3 0 0 1 0 2 0 0 1 2 0 0 0 0 3 1 1 0 1 0 2 0 0 0 0 0 1 2 0 1 1 0 1 1 1 1 0 1 1 1 0 1 0 1 0 0 0 0 0 0 0 0 0 0 \
+        2 0 0 0 0 0 1 0 0 0 0 0 1 0 0 1 1 0 0 0 0 1 1 2 0 1 0 0 0 0 0 1 0 1 1 0 1 0 0 1 0 0 0 1 1 1 0 1 0 1 \
+        0 1 1 0 1 0 1 0 0 0 0 0 1 0 0 2 0 0 1 0 0 0 0 0 0 0 1 0 1 0 1 2 0 1 0 0 0 1 0 0 1 1 1 1 0 0 1 0 \
+        2 0 0 0 0 1 0 1 0 1 0 0 1 0 1 0 0 1 3 0 1 1 0 1 0 0 0 0 0 1 0 1 0 1 0 0 0 3 0 1 1 0 0 0 0 0 0 0 0 0 1 1 0 0 0 0 1 \
+        0 1 0 0 1 0 1 1 0 0 0 1 0 0 0 0 0 1 1 0 0 3 0 1 0 1 1 0 0 1 0 1 1 0 1 1 0 1 0 0 1 0 0 \
+        0 1 0 1 0 1 0 0 0 0 0 0 0 0 1 0 1 0 0 1 0 0 0 0 1 1 0 0 0 1 1 1 0 1 0 0 0 1 0 1 0 0 1 1 0 0 0
+        """
+    static let macro12 = "0 | 3 0 | 0 1 0 | 2 0 0 1 | 2 0 0 0 0 | 3 1 1 0 1 0 | 2 0 0 0 0 0 1 | 2 0 1 1 0 1 1 1 | 1 0 1 1 1 0 1 0 1 | 0 0 0 0 0 0 0 0 0 0 | 2 0 0 0 0 0 1 0 0 0 0 | 0 1 0 0 1 1 0 0 0 0 1 1"
+    static let normal = "0 2 0 0 0 4 0 1 0 4 1 1 1 0 0 1 0 2 1 1"
+    static let reduce = "1 0 1 0 0 3 0 2 1 1 3 1 1 0 0 4 0 3 1 1"
+
+    @Test func publishedMacroArchitecturesParseAndRoundTrip() throws {
+        let big = try MacroArchitecture.parse(Self.macro24)
+        #expect(big.layers.count == 24)
+        #expect(big.encoded.split(separator: " ").count == 24 * 25 / 2)
+        #expect(try MacroArchitecture.parse(big.encoded) == big)
+        let w3 = try MacroArchitecture.parse(Self.macro12)
+        #expect(w3.layers.count == 12 && w3.layers[1].operation == .separable5x5 && w3.layers[2].skips == [true, false])
+        #expect(w3.description.hasPrefix("L0:conv3x3 L1:sep_conv5x5 L2:conv3x3+[stem]"))
+        #expect(try JSONDecoder().decode(MacroArchitecture.self, from: JSONEncoder().encode(w3)) == w3)
+        #expect(w3.dot.contains("L1 -> L2;") && w3.dot.contains("stem -> L2 [style=dashed];"))
+    }
+
+    @Test func publishedMicroCellsParseAndRoundTrip() throws {
+        let cells = try MicroArchitecture.parse(Self.normal + " " + Self.reduce)
+        #expect(cells.normal.count == 5 && cells.reduce.count == 5)
+        #expect(cells.normal[0] == .init(0, .averagePool3x3, 0, .separable3x3))
+        #expect(cells.encoded == Self.normal + " " + Self.reduce)
+        #expect(MicroArchitecture.looseEnds(cells.normal) == [0, 1, 2, 3, 4].filter { b in !cells.normal.contains { $0.inputs.contains(b + 2) } })
+        #expect(try JSONDecoder().decode(MicroArchitecture.self, from: JSONEncoder().encode(cells)) == cells)
+        let picture = try cells.dot(cell: "normal")
+        #expect(picture.hasPrefix("digraph normal_cell {") && picture.contains("in0 -> b0 [label=\"avg_pool3x3\"];"))
+        #expect(try cells.dot(cell: "reduce").contains("digraph reduce_cell"))
+        #expect(cells.description.hasPrefix("normal: b0=avg_pool3x3(c[k-2])+sep_conv3x3(c[k-2])"))
+    }
+
+    @Test(arguments: ["0 1", "0 3 0 0 1", "6", "0 2 0 1", "0 3 2"])
+    func badMacroStringsAreFormatErrors(_ text: String) {
+        #expect(throws: ENASError.self) { try MacroArchitecture.parse(text) }
+    }
+
+    @Test(arguments: ["0 2 0 0", "0 2 0 0 0 2 0 9", "3 0 0 0 0 0 0 0", "0 5 0 0 0 0 0 0", "x 0 0 0 0 0 0 0"])
+    func badMicroStringsAreFormatErrors(_ text: String) {
+        #expect(throws: ENASError.self) { try MicroArchitecture.parse(text) }
+    }
+}
