@@ -8,7 +8,9 @@ public typealias FloatVector = SIMD16<Float>
 /// Inputs are clamped to [−87.3, 88.3], so results stay finite and normal.
 @inline(__always)
 public func exp(_ x: FloatVector) -> FloatVector {
-    let clamped = x.clamped(lowerBound: FloatVector(repeating: -87.3), upperBound: FloatVector(repeating: 88.3))
+    // Masked selects, not `clamped(lowerBound:upperBound:)`, which compiles to a per-lane scalar loop here.
+    let low = FloatVector(repeating: -87.3), high = FloatVector(repeating: 88.3)
+    let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     let n = (clamped * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
     var r = clamped.addingProduct(n, FloatVector(repeating: -0.693_359_375))
     r = r.addingProduct(n, FloatVector(repeating: 2.121_944_4e-4))

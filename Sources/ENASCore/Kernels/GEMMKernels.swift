@@ -4,6 +4,7 @@
 //
 // Blocking (BLIS-style): NC columns of B × KC depth are packed into NR-wide panels; MC rows of A × KC into
 // MR-tall panels; an MR×NR register tile (8 × 32 = 16 SIMD16 accumulators) runs over KC and updates C directly.
+// Products with fewer than MR rows (batch-1 controller steps) skip packing and read B in place.
 // Work is split over the larger of M and N (W1's products have only 32 or 64 rows). The depth blocking depends
 // only on K and the path (blocked or few-rows) only on M, so every element of C is summed in the same order
 // whatever the thread count.
@@ -16,16 +17,16 @@ import Glibc
 let gemmMR = 8
 /// Columns of the register tile (two SIMD16 vectors).
 let gemmNR = 32
-/// Largest depth of one packed block; K is cut into equal blocks no deeper than this (384 and 512 measured the
-/// same; a 256-deep block spends more time updating C).
+/// Largest depth of one packed block; K is cut into equal blocks no deeper than this (256, 384 and 512 measured
+/// within noise of each other here).
 let gemmKC = 384
 /// Rows of A packed at once (8 × 32 tiles over a 128 × 384 block: 192 KiB, in L2).
 let gemmMC = 128
 /// Columns of B packed at once.
 let gemmNC = 2048
 /// Multiply-adds each thread must get before a product is split: waking a pooled GCD thread costs 35–45 µs on
-/// these VMs, about the time of 2^21 multiply-adds, so a smaller share runs slower on two threads than on one
-/// (32 × 512 × 256 does; 32 × 512 × 512 gains).
+/// these VMs, about the time of 2^21 multiply-adds, so a much smaller share runs slower on two threads than on one
+/// (32 × 512 × 256 would; 32 × 512 × 512 gains). Lower it if `Parallel` stops paying that wake-up.
 let gemmMinimumWorkPerThread = 1 << 22
 
 /// C = alpha · op(A) · op(B) + beta · C on raw row-major buffers. `beta == 0` ignores C's previous contents
@@ -77,6 +78,12 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
 }
 
 /// One thread's share: the full blocked algorithm on a sub-problem.
+///
+/// The loop nest, the packing routines and the micro-kernel are separate functions on purpose: inlined into one
+/// body (gemm's, in a release build of ENASCore), they pushed it past the optimizer's inlining budget, and the SIMD
+/// loads inside the packing loops stayed calls into the standard library (W1p's 64 × 2000 × 2000 ran at 62 instead
+/// of 80 GFLOP/s). A call per panel or per tile costs nothing next to the work it does.
+@inline(never)
 private func gemmSerial(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -127,8 +134,9 @@ private func gemmSerial(
 
 // MARK: - Scratch
 
-/// Each thread keeps its packing buffer between calls (W1 makes thousands of small products per step; a fresh
-/// multi-megabyte allocation would page-fault on every one). Freed when the thread exits.
+/// Each thread keeps its packing buffer between calls: allocating it per call costs a malloc (an mmap and fresh
+/// page faults above glibc's mmap threshold) on each of the thousands of small products a W1 step makes.
+/// At most about 3.3 MB per thread (MC × KC + NC × KC floats); freed when the thread exits.
 private let gemmScratchKey: pthread_key_t = {
     var key = pthread_key_t()
     pthread_key_create(&key) { free($0) }
@@ -185,7 +193,7 @@ private func transpose8x16(_ src: UnsafePointer<Float>, ld: Int) -> (V, V, V, V,
 }
 
 /// Packs op(A)[rows, depth] into MR-tall panels: panel p holds depth × MR floats, zero-padded past the last row.
-@inline(__always)
+@inline(never)
 private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, depth: Range<Int>,
                    into packed: UnsafeMutablePointer<Float>) {
     let kc = depth.count
@@ -238,7 +246,7 @@ private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<
 }
 
 /// Packs op(B)[rows, cols] into NR-wide panels: panel q holds depth × NR floats, zero-padded past the last column.
-@inline(__always)
+@inline(never)
 private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, cols: Range<Int>,
                    into packed: UnsafeMutablePointer<Float>) {
     let kc = rows.count
@@ -295,7 +303,7 @@ private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<
 
 /// C[0..<rows, 0..<cols] = alpha · Σ_p a[p, 0..<8]ᵀ · b[p, 0..<32] + beta · C over kc packed depth steps
 /// (beta == 0 never reads C). A full tile goes from registers straight to C; an edge tile goes through `tile`.
-@inline(__always)
+@inline(never)
 private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rows: Int, cols: Int,
                              alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
                              tile: UnsafeMutablePointer<Float>) {
@@ -357,19 +365,23 @@ private func updateRow(_ row: UnsafeMutablePointer<Float>, _ lo: V, _ hi: V, alp
 // MARK: - Few rows
 
 /// Products with fewer than MR rows (the controller's batch-1 steps), where padding to an 8-row tile would waste
-/// most of the arithmetic and packing B would cost as much as the product: B is read in place. Single-threaded.
+/// most of the arithmetic and packing B would cost as much as the product: B is read in place.
+@inline(never)
 private func gemmFewRows(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    // op(A)'s rows, contiguous: in place, or gathered from the columns of a transposed A.
-    var rows = a, rowStride = lda
-    if transA {
-        let gathered = gemmScratch(floats: m * k)
-        for p in 0..<k { for i in 0..<m { gathered[i * k + p] = a[p * lda + i] } }
-        rows = UnsafePointer(gathered)
-        rowStride = k
+    // op(A)(i, p) = rows[i * rowStride + p * depthStride]. The dot-product kernel (op(B) transposed) loads
+    // vectors along the depth, so a transposed A is first gathered into contiguous rows there.
+    var rows = a, rowStride = transA ? 1 : lda, depthStride = transA ? lda : 1
+    var gathered: UnsafeMutablePointer<Float>? = nil
+    defer { gathered?.deallocate() }
+    if transA && transB {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        for p in 0..<k { for i in 0..<m { buffer[i * k + p] = a[p * lda + i] } }
+        gathered = buffer
+        (rows, rowStride, depthStride) = (UnsafePointer(buffer), k, 1)
     }
     // Columns split over threads: each output element's arithmetic is the same whoever computes it.
     let rBits = UInt(bitPattern: rows), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
@@ -386,23 +398,25 @@ private func gemmFewRows(
                 if transB {
                     fewRowsDots(k: k, n: width, x: x, b: bStrip, ldb: ldb, alpha: alpha, beta: beta, out: out)
                 } else {
-                    fewRowsAxpys(k: k, n: width, x: x, b: bStrip, ldb: ldb, alpha: alpha, beta: beta, out: out)
+                    fewRowsAxpys(k: k, n: width, x: x, xStride: depthStride, b: bStrip, ldb: ldb, alpha: alpha,
+                                 beta: beta, out: out)
                 }
             }
         }
     }
 }
 
-/// out[j] = alpha · Σ_p x[p] · b[p, j] + beta · out[j]: 64-column strips of B rows, accumulated in registers.
+/// out[j] = alpha · Σ_p x[p · xStride] · b[p, j] + beta · out[j]: 64-column strips of B rows, accumulated in
+/// registers.
 @inline(__always)
-private func fewRowsAxpys(k: Int, n: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+private func fewRowsAxpys(k: Int, n: Int, x: UnsafePointer<Float>, xStride: Int, b: UnsafePointer<Float>, ldb: Int,
                           alpha: Float, beta: Float, out: UnsafeMutablePointer<Float>) {
     var j = 0
     while j + 64 <= n {
         var s0 = V(), s1 = V(), s2 = V(), s3 = V()
         var row = UnsafeRawPointer(b + j)
         for p in 0..<k {
-            let xp = V(repeating: x[p])
+            let xp = V(repeating: x[p * xStride])
             s0 = s0.addingProduct(xp, row.loadUnaligned(as: V.self))
             s1 = s1.addingProduct(xp, row.loadUnaligned(fromByteOffset: 64, as: V.self))
             s2 = s2.addingProduct(xp, row.loadUnaligned(fromByteOffset: 128, as: V.self))
@@ -417,7 +431,7 @@ private func fewRowsAxpys(k: Int, n: Int, x: UnsafePointer<Float>, b: UnsafePoin
         var s0 = V()
         var row = UnsafeRawPointer(b + j)
         for p in 0..<k {
-            s0 = s0.addingProduct(V(repeating: x[p]), row.loadUnaligned(as: V.self))
+            s0 = s0.addingProduct(V(repeating: x[p * xStride]), row.loadUnaligned(as: V.self))
             row += ldb * 4
         }
         if alpha != 1 { s0 *= alpha }
@@ -428,7 +442,7 @@ private func fewRowsAxpys(k: Int, n: Int, x: UnsafePointer<Float>, b: UnsafePoin
     }
     while j < n {
         var sum: Float = 0
-        for p in 0..<k { sum = sum.addingProduct(x[p], b[p * ldb + j]) }
+        for p in 0..<k { sum = sum.addingProduct(x[p * xStride], b[p * ldb + j]) }
         out[j] = beta == 0 ? alpha * sum : alpha * sum + beta * out[j]
         j += 1
     }

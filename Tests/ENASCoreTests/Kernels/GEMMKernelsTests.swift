@@ -45,7 +45,7 @@ struct GEMMKernelsTests {
 
     @Test func sameResultWithOneAndTwoThreads() {
         var rng = RandomSource(seed: 3)
-        let (m, n, k) = (96, 700, 130)
+        let (m, n, k) = (256, 700, 130)   // above the 2^22 multiply-adds per thread that the split needs
         let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
         func run(_ threads: Int) -> [Float] {
             let saved = Parallel.threadCount

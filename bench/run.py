@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Runs enas-bench and measures numpy on the same rows in the same run; prints one side-by-side table.
+
+    swift build -c release --product enas-bench && python3 bench/run.py [BINARY] [options]
+
+BINARY defaults to .build/release/enas-bench (relative to the repository root). This script builds nothing.
+numpy is measured in a child process whose environment lacks OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (they can
+force OpenBLAS's Haswell kernels, which halves its sgemm speed on AVX-512 machines) and the thread-count
+variables (which would cap the 2-thread rows); the child reports which OpenBLAS kernel numpy loaded.
+Thread counts for numpy's matmul are set with threadpoolctl (`python3 -m pip install threadpoolctl`).
+Timing matches enas-bench: a warm-up call, samples of >= 50 ms each until --min-time seconds, the median sample.
+Each row is measured by enas-bench and then by numpy right away, so both see the same machine load; on a shared,
+noisy machine --repeat N alternates them N times per row and keeps each side's best.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Removed from the numpy child's environment (see the module docstring).
+NUMPY_ENV_REMOVED = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                     "GOTO_NUM_THREADS", "OPENBLAS_VERBOSE"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Timing (shared by the numpy child and any future reference)
+
+def measure(body, min_time):
+    """Median seconds per call of body() after a warm-up call, and the number of calls timed."""
+    body()
+    start = time.perf_counter()
+    body()
+    once = max(time.perf_counter() - start, 1e-9)
+    repeats = max(1, int(-(-0.05 // once)))
+    samples = []
+    deadline = time.perf_counter() + min_time
+    while len(samples) < 5 or (time.perf_counter() < deadline and len(samples) < 1000):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            body()
+        samples.append((time.perf_counter() - start) / repeats)
+    samples.sort()
+    return samples[len(samples) // 2], len(samples) * repeats
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# numpy reference (runs in the child process)
+
+def numpy_row(spec, threads, min_time):
+    """Times numpy on one enas-bench row spec; returns a result dict like enas-bench's JSON."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    kind = spec["kind"]
+    note = ""
+    if kind == "gemm":
+        m, n, k = spec["m"], spec["n"], spec["k"]
+        # Stored as enas-bench stores them (row-major, transposed operands as (K, M) / (N, K)); numpy hands the
+        # transposed views to sgemm with transpose flags, without copies.
+        a = rng.standard_normal((k, m) if spec["trans_a"] else (m, k), dtype=np.float32)
+        b = rng.standard_normal((n, k) if spec["trans_b"] else (k, n), dtype=np.float32)
+        a = a.T if spec["trans_a"] else a
+        b = b.T if spec["trans_b"] else b
+        c = np.empty((m, n), dtype=np.float32)
+        with threadpool_limits(limits=threads, user_api="blas"):
+            seconds, calls = measure(lambda: np.matmul(a, b, out=c), min_time)
+        return dict(value=2 * m * n * k / seconds / 1e9, unit="GFLOP/s", seconds=seconds, calls=calls, note=note)
+    if kind == "elementwise":
+        op, n = spec["op"], spec["n"]
+        x = rng.standard_normal(n, dtype=np.float32)
+        y = rng.standard_normal(n, dtype=np.float32)
+        out = rng.standard_normal(n, dtype=np.float32)
+        tmp = np.empty(n, dtype=np.float32)
+        arrays = 2
+        if op == "exp":
+            body = lambda: np.exp(x, out=out)
+        elif op == "tanh":
+            body = lambda: np.tanh(x, out=out)
+        elif op == "sigmoid":
+            try:
+                from scipy.special import expit
+                body = lambda: expit(x, out=out)
+                note = "scipy.special.expit"
+            except ImportError:
+                def body():
+                    np.negative(x, out=out)
+                    np.exp(out, out=out)
+                    out += 1
+                    np.reciprocal(out, out=out)
+                note = "1/(1+exp(-x)), 4 passes (no scipy)"
+        elif op == "relu":
+            body = lambda: np.maximum(x, 0, out=out)
+        elif op == "add":
+            body, arrays = (lambda: np.add(x, y, out=out)), 3
+        elif op == "mul":
+            body, arrays = (lambda: np.multiply(x, y, out=out)), 3
+        elif op == "axpy":
+            def body():
+                np.multiply(x, np.float32(1e-6), out=tmp)
+                np.add(out, tmp, out=out)
+            arrays, note = 3, "two passes (numpy has no fused axpy)"
+        elif op == "sum":
+            body, arrays = (lambda: x.sum()), 1
+        else:
+            raise ValueError(f"unknown elementwise op {op}")
+        seconds, calls = measure(body, min_time)
+        return dict(value=n / seconds / 1e6, unit="Melem/s", seconds=seconds, calls=calls,
+                    gb_per_s=arrays * n * 4 / seconds / 1e9, note=note)
+    if kind == "softmax_xent":
+        rows, cols = spec["rows"], spec["cols"]
+        logits = rng.standard_normal((rows, cols), dtype=np.float32)
+        labels = rng.integers(0, cols, rows)
+        probabilities = np.empty_like(logits)
+        index = np.arange(rows)
+
+        def body():
+            # What a numpy user writes: stable softmax into a preallocated buffer, loss from the same pass.
+            top = logits.max(axis=1, keepdims=True)
+            np.subtract(logits, top, out=probabilities)
+            np.exp(probabilities, out=probabilities)
+            total = probabilities.sum(axis=1, keepdims=True)
+            loss = float((top[:, 0] + np.log(total[:, 0]) - logits[index, labels]).sum())
+            np.divide(probabilities, total, out=probabilities)
+            return loss
+
+        seconds, calls = measure(body, min_time)
+        n = rows * cols
+        return dict(value=n / seconds / 1e6, unit="Melem/s", seconds=seconds, calls=calls,
+                    gb_per_s=2 * n * 4 / seconds / 1e9, note="single-threaded")
+    raise ValueError(f"unknown row kind {kind}")
+
+
+def numpy_child(min_time):
+    """Child process: prints a header line, then answers each {"row", "threads", "spec"} line on stdin with one
+    JSON result line."""
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    blas = [info for info in threadpool_info() if info.get("user_api") == "blas"]
+    print(json.dumps({"numpy": np.__version__,
+                      "blas": [{key: info.get(key) for key in ("internal_api", "version", "architecture",
+                                                                "num_threads", "filepath")} for info in blas]}),
+          flush=True)
+    for line in sys.stdin:
+        item = json.loads(line)
+        result = numpy_row(item["spec"], item["threads"], min_time)
+        result.update(row=item["row"], threads=item["threads"])
+        print(json.dumps(result), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Workload references (W1-W4 in ../shared/BENCH.md)
+#
+# enas-bench has no workload rows yet. When it gains them (spec kind "workload", e.g. {"kind": "workload",
+# "id": "W1s"}), numpy_row's counterpart goes here: build the same network in PyTorch (CPU, fixed seed), time one
+# training step at 1 and 2 threads (torch.set_num_threads), and for the CNN workloads also in channels-last memory
+# format, reporting the faster (BENCH.md). Without an importable torch, those rows print "-" as their reference.
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Driver
+
+def machine_description():
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        with open("/proc/cpuinfo") as f:
+            if " avx512f" in f.read():
+                model += " (AVX-512)"
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}"
+
+
+def list_rows(binary, args):
+    command = [binary, "--list"]
+    for text in args.filter:
+        command += ["--filter", text]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in output.splitlines()]
+
+
+def run_ours(binary, row, threads, args):
+    command = [binary, "--json", "--row", row["row"], "--threads", str(threads), "--min-time", str(args.min_time)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.splitlines()[0])
+
+
+class NumpyChild:
+    """The numpy reference process, without the variables in NUMPY_ENV_REMOVED; answers one row at a time."""
+
+    def __init__(self, args):
+        env = {key: value for key, value in os.environ.items() if key not in NUMPY_ENV_REMOVED}
+        command = [sys.executable, os.path.abspath(__file__), "--numpy-child", "--min-time", str(args.min_time)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.header = json.loads(self.process.stdout.readline())
+
+    def measure(self, row, threads):
+        self.process.stdin.write(json.dumps({"row": row["row"], "threads": threads, "spec": row["spec"]}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            sys.exit("the numpy child process died")
+        return json.loads(line)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary", nargs="?", default=os.path.join(REPO, ".build", "release", "enas-bench"))
+    parser.add_argument("--min-time", type=float, default=1.0, help="seconds of timed samples per row (default 1)")
+    parser.add_argument("--threads", default="1,2", help="thread counts for threaded rows (default 1,2)")
+    parser.add_argument("--filter", action="append", default=[], help="only rows whose name contains TEXT")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each row N times, keep each side's best")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--save", metavar="PATH", help="also write all results as JSON to PATH")
+    parser.add_argument("--numpy-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.numpy_child:
+        numpy_child(args.min_time)
+        return
+    try:
+        import threadpoolctl  # noqa: F401
+        import numpy  # noqa: F401
+    except ImportError as error:
+        sys.exit(f"bench/run.py needs numpy and threadpoolctl: python3 -m pip install numpy threadpoolctl ({error})")
+    if not os.access(args.binary, os.X_OK):
+        sys.exit(f"{args.binary} not found: build it first (swift build -c release --product enas-bench)")
+
+    started = datetime.datetime.now().astimezone()
+    load_before = os.getloadavg()
+    rows = list_rows(args.binary, args)
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    print(f"{args.binary}: {len(rows)} rows; numpy runs in a child process without {', '.join(NUMPY_ENV_REMOVED)}",
+          file=sys.stderr, flush=True)
+    child = NumpyChild(args)
+    # Each row is measured by enas-bench and then by numpy right away, so both see the same machine load.
+    # Higher is better for every unit, so "best" is the largest value.
+    ours, reference = [], {}
+    for row in rows:
+        for threads in thread_counts if row["threaded"] else [1]:
+            mine = theirs = None
+            for _ in range(max(1, args.repeat)):
+                candidate = run_ours(args.binary, row, threads, args)
+                mine = candidate if mine is None or candidate["value"] > mine["value"] else mine
+                candidate = child.measure(row, threads)
+                theirs = candidate if theirs is None or candidate["value"] > theirs["value"] else theirs
+            ours.append(mine)
+            reference[(row["row"], threads)] = theirs
+            print(f"  {row['row']:<26} {threads}T  ours {mine['value']:9.1f}  numpy {theirs['value']:9.1f} {mine['unit']}",
+                  file=sys.stderr, flush=True)
+    child.close()
+    header = child.header
+    load_after = os.getloadavg()
+
+    kernels = ", ".join(f"{b['internal_api']} {b['version']} {b['architecture']} kernel (max {b['num_threads']} threads)"
+                        for b in header["blas"]) or "no BLAS found by threadpoolctl"
+    lines = [f"date: {started:%Y-%m-%d %H:%M %Z}",
+             f"machine: {machine_description()}",
+             f"load average (1/5/15 min): before {' '.join(f'{x:.2f}' for x in load_before)}, "
+             f"after {' '.join(f'{x:.2f}' for x in load_after)}",
+             f"numpy {header['numpy']}: {kernels}",
+             "ours = enas-bench (ENASCore kernels), numpy = the same row in numpy; ratio = ours / numpy; "
+             "median of timed samples" + (f", best of {args.repeat} alternating runs" if args.repeat > 1 else "")]
+    table = []
+    for row in ours:
+        ref = reference.get((row["row"], row["threads"]))
+        ratio = row["value"] / ref["value"] if ref and ref["value"] > 0 else None
+        note = row["note"] + (f"; numpy: {ref['note']}" if ref and ref.get("note") else "")
+        table.append((row["row"], str(row["threads"]), f"{row['value']:.1f}", f"{ref['value']:.1f}" if ref else "-",
+                      row["unit"], f"{ratio:.2f}" if ratio else "-", note))
+    headings = ("row", "threads", "ours", "numpy", "unit", "ratio", "what")
+    print()
+    for line in lines:
+        print(line if not args.markdown else f"- {line}")
+    print()
+    if args.markdown:
+        print("| " + " | ".join(headings) + " |")
+        print("|" + "|".join(["---", "--:", "--:", "--:", "---", "--:", "---"]) + "|")
+        for cells in table:
+            print("| " + " | ".join(cells) + " |")
+    else:
+        widths = [max(len(h), *(len(cells[i]) for cells in table)) if table else len(h) for i, h in enumerate(headings)]
+        right = {1, 2, 3, 5}
+        for cells in [headings] + table:
+            print("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))))
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump({"header": lines, "numpy": header, "ours": ours,
+                       "numpy_rows": [reference[key] for key in sorted(reference)]}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
