@@ -33,6 +33,44 @@ public func enas_model_create(
     }
 }
 
+/// `int32_t enas_model_save(const enas_model *model, const char *path)`
+@_cdecl("enas_model_save")
+public func enas_model_save(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
+    abiCall("enas_model_save") {
+        let object = try HandleRegistry.shared.lookup(model, as: ModelObject.self, argument: "model")
+        let path = try readText(path, "path")
+        guard !path.isEmpty else { throw ABIError.invalidArgument("path is empty") }
+        // Allowed inside the event callback: a window boundary is a consistent state.
+        try object.retraining.save(to: path)
+    }
+}
+
+/// `int32_t enas_model_load(const char *path, const enas_corpus *corpus, enas_model **out)`
+@_cdecl("enas_model_load")
+public func enas_model_load(
+    _ path: UnsafePointer<CChar>?, _ corpus: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall("enas_model_load") {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let path = try readText(path, "path")
+        guard !path.isEmpty else { throw ABIError.invalidArgument("path is empty") }
+        let corpus = try HandleRegistry.shared.lookup(corpus, as: CorpusObject.self, argument: "corpus").corpus
+        out.pointee = HandleRegistry.shared.register(ModelObject(try RecurrentRetraining.load(from: path, corpus: corpus)))
+    }
+}
+
+/// `int32_t enas_model_architecture(const enas_model *model, enas_arch **out)`
+@_cdecl("enas_model_architecture")
+public func enas_model_architecture(_ model: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    abiCall("enas_model_architecture") {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let object = try HandleRegistry.shared.lookup(model, as: ModelObject.self, argument: "model")
+        out.pointee = HandleRegistry.shared.register(ArchitectureObject(object.retraining.architecture))
+    }
+}
+
 /// `int32_t enas_model_num_params(const enas_model *model, int64_t *out)`
 @_cdecl("enas_model_num_params")
 public func enas_model_num_params(_ model: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {

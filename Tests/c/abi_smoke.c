@@ -975,6 +975,20 @@ static void test_model(void) {
                 "out is NULL");
     CHECK_ERROR(enas_model_num_params((const enas_model *)arch, &params), ENAS_ERR_INVALID_HANDLE,
                 "enas_model_num_params", "is an arch handle, not a model");
+    CHECK_ERROR(enas_model_save(model, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_save", "path");
+    CHECK_ERROR(enas_model_save(model, ""), ENAS_ERR_INVALID_ARGUMENT, "enas_model_save", "path is empty");
+    {
+        enas_model *loaded = NULL;
+        enas_arch *model_arch = NULL;
+        CHECK_ERROR(enas_model_load("/nonexistent/enas-model.ckpt", corpus, &loaded), ENAS_ERR_IO, "enas_model_load",
+                    "cannot read");
+        CHECK_ERROR(enas_model_load("/nonexistent/enas-model.ckpt", (const enas_corpus *)arch, &loaded),
+                    ENAS_ERR_INVALID_HANDLE, "enas_model_load", "not a corpus");
+        CHECK_ERROR(enas_model_architecture((const enas_model *)arch, &model_arch), ENAS_ERR_INVALID_HANDLE,
+                    "enas_model_architecture", "is an arch handle, not a model");
+        CHECK_OK(enas_model_architecture(model, &model_arch));
+        CHECK_OK(enas_arch_free(model_arch));
+    }
     CHECK_OK(enas_model_free(model));
     CHECK_ERROR(enas_model_free(model), ENAS_ERR_INVALID_HANDLE, "enas_model_free", "not a live handle");
     CHECK_OK(enas_model_free(NULL));

@@ -219,6 +219,15 @@ enas_search_free = _declare("enas_search_free", c_int32, c_void_p)
 #                           enas_model **out);
 enas_model_create = _declare("enas_model_create", c_int32, c_void_p, c_char_p, c_void_p, _HANDLE_OUT)
 
+# int32_t enas_model_save(const enas_model *model, const char *path);
+enas_model_save = _declare("enas_model_save", c_int32, c_void_p, c_char_p)
+
+# int32_t enas_model_load(const char *path, const enas_corpus *corpus, enas_model **out);
+enas_model_load = _declare("enas_model_load", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_model_architecture(const enas_model *model, enas_arch **out);
+enas_model_architecture = _declare("enas_model_architecture", c_int32, c_void_p, _HANDLE_OUT)
+
 # int32_t enas_model_num_params(const enas_model *model, int64_t *out);
 enas_model_num_params = _declare("enas_model_num_params", c_int32, c_void_p, POINTER(c_int64))
 

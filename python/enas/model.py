@@ -3,7 +3,7 @@
 import ctypes
 
 from . import _ffi
-from ._convert import Parameters, c_text, config_text, int32
+from ._convert import Parameters, c_path, c_text, config_text, int32
 from ._events import check_callback, run_with_events
 from ._handle import Handle
 from .architecture import Architecture
@@ -34,6 +34,26 @@ class Model(Handle):
         super().__init__(out.value)
         self.architecture = architecture
         self.data = data
+
+    @classmethod
+    def load(cls, path, data):
+        """A model restored from ``save``'s checkpoint; ``data`` must hold the tokens it was trained on. Training
+        continues exactly as if it had never stopped."""
+        if not isinstance(data, Corpus):
+            raise TypeError(f"enas.Model.load: data must be an enas.data corpus, got {type(data).__name__}")
+        out = ctypes.c_void_p()
+        check(_ffi.enas_model_load(c_path(path, "enas.Model.load"), data.handle, ctypes.byref(out)))
+        model = cls.__new__(cls)
+        Handle.__init__(model, out.value)
+        arch = ctypes.c_void_p()
+        check(_ffi.enas_model_architecture(model.handle, ctypes.byref(arch)))
+        model.architecture = Architecture(arch.value)
+        model.data = data
+        return model
+
+    def save(self, path):
+        """Writes the model's whole training state to ``path`` atomically (temp file, fsync, rename)."""
+        check(_ffi.enas_model_save(self.handle, c_path(path, "enas.Model.save")))
 
     @property
     def num_params(self):

@@ -158,3 +158,28 @@ def test_bad_input_raises(name, call, exception, status, fragment):
     if status is not None:
         assert caught.value.code == status
     assert fragment in str(caught.value)
+
+
+def test_model_save_load_resumes_identically(tmp_path):
+    import numpy as np
+    import enas
+    rng = np.random.default_rng(0)
+    data = enas.data.Tokens(rng.integers(0, 30, 3000), rng.integers(0, 30, 600), rng.integers(0, 30, 600), 30)
+    arch = enas.Architecture.parse("0 2 1 0 2 1", space="rnn")
+    config = {"epochs": 2, "child": {"hidden_size": 8}, "training": {"batch_size": 4, "bptt": 8}}
+    whole = enas.Model(arch, data=data, config=config)
+    whole.train(progress=False)
+    part = enas.Model(arch, data=data, config=config)
+    steps = []
+    assert part.train(progress=False, callback=lambda event: steps.append(event) or len(steps) < 20) is False
+    path = tmp_path / "model.ckpt"
+    part.save(str(path))
+    resumed = enas.Model.load(str(path), data=data)
+    assert resumed.architecture.to_string() == arch.to_string()
+    resumed.train(progress=False)
+    for name, value in whole.parameters().items():
+        np.testing.assert_array_equal(resumed.parameters()[name], value)
+    assert resumed.evaluate("test") == whole.evaluate("test")
+    (tmp_path / "bad.ckpt").write_bytes(b"nonsense")
+    with pytest.raises(enas.EnasError):
+        enas.Model.load(str(tmp_path / "bad.ckpt"), data=data)

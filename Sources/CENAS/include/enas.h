@@ -289,6 +289,17 @@ int32_t enas_search_free(enas_search *search);
 int32_t enas_model_create(const enas_arch *arch, const char *retrain_config_json, const enas_corpus *corpus,
                           enas_model **out);
 
+/* Saves the model's whole training state (weights, data cursor, hidden state, random streams, config) atomically
+ * to `path` (a temporary file, fsync, rename). Allowed inside the model's own event callback. */
+int32_t enas_model_save(const enas_model *model, const char *path);
+
+/* Restores a model saved by enas_model_save; `corpus` must hold the same tokens (checked). Training continues
+ * bit-identically to a run that never stopped. A truncated or foreign file is ENAS_ERR_FORMAT. */
+int32_t enas_model_load(const char *path, const enas_corpus *corpus, enas_model **out);
+
+/* A new architecture handle holding the model's architecture (free it with enas_arch_free). */
+int32_t enas_model_architecture(const enas_model *model, enas_arch **out);
+
 /* Writes the number of scalars in the model's parameters. */
 int32_t enas_model_num_params(const enas_model *model, int64_t *out);
 
