@@ -50,3 +50,25 @@ func poolGeometry(_ x: Variable, kernel: Int, stride: Int, padding: Int, op: Str
     try ensureShape(g.outHeight >= 1 && g.outWidth >= 1, "[\(op)] window \(kernel) does not fit input \(Shape.describe(x.shape))")
     return g
 }
+
+/// out[n, c, y, x] = x[n, c, y + 1, x + 1] (zero past the bottom/right edge): the half-pixel shift of the second
+/// path of a factorized reduction, so its stride-2 subsample sees the pixels the first path skips.
+public func shiftUpLeft(_ x: Variable) throws -> Variable {
+    try ensureShape(x.shape.count == 4, "[shiftUpLeft] needs (N, C, H, W), got \(Shape.describe(x.shape))")
+    let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+    let out = x.value.withPointer { xp in
+        makeTensor(x.shape) { o in
+            o.update(repeating: 0, count: planes * h * w)
+            for p in 0..<planes {
+                for y in 0..<(h - 1) { (o + (p * h + y) * w).update(from: xp + (p * h + y + 1) * w + 1, count: w - 1) }
+            }
+        }
+    }
+    return record(out, parents: [x]) { g in
+        g.withPointer { gp in x.accumulateGrad { dx in
+            for p in 0..<planes {
+                for y in 0..<(h - 1) { axpy(w - 1, alpha: 1, gp + (p * h + y) * w, dx + (p * h + y + 1) * w + 1) }
+            }
+        } }
+    }
+}

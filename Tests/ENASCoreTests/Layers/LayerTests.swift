@@ -33,6 +33,19 @@ struct LayerTests {
         #expect(lstm.parameterCount == 11 * 20 + 20)
     }
 
+    @Test func factorizedReductionHalvesTheGridAndSeesTheSkippedPixels() throws {
+        var rng = RandomSource(seed: 4)
+        let reduce = try FactorizedReduction("reduce", inChannels: 3, outChannels: 7, rng: &rng)
+        #expect(try reduce(Variable(randomTensor([2, 3, 8, 8], rng: &rng)), training: true).shape == [2, 7, 4, 4])
+        #expect(try reduce(Variable(randomTensor([2, 3, 7, 9], rng: &rng)), training: true).shape == [2, 7, 4, 5])
+        #expect(reduce.parameterCount == 3 * 3 + 3 * 4 + 2 * 7)
+        let shifted = try shiftUpLeft(Variable(try Tensor(shape: [1, 1, 2, 3], storage: [1, 2, 3, 4, 5, 6])))
+        #expect(shifted.value.storage == [5, 6, 0, 0, 0, 0])
+        // Layer gradients through the whole reduction (both paths, BN) by finite differences on its inputs.
+        let failures = try gradientCheck(inputs: [randomTensor([2, 3, 4, 4], rng: &rng)]) { v in try reduce(v[0], training: true) }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
+
     @Test func batchNormUpdatesRunningStatisticsAndEvaluatesWithThem() throws {
         var rng = RandomSource(seed: 2)
         let bn = BatchNorm2D("bn", channels: 2, momentum: 0.5, rng: &rng)
