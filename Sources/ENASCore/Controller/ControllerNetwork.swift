@@ -70,6 +70,10 @@ public final class ControllerNetwork: Layer {
         var entropy = 0.0
 
         for (n, step) in plan.steps.enumerated() {
+            if step.resetsAnchors {
+                anchors = [Variable](repeating: zero, count: plan.initialAnchors)
+                projected = anchors
+            }
             state = try lstm(input, state: state)
             let h = state.h
             let tanhConstant = config.tanhConstant * step.tanhConstantScale

@@ -18,10 +18,13 @@ public struct DecisionPlan: Equatable, Sendable {
         public var recordsAnchor: Bool
         /// Multiplies this step's logits' tanh constant (the authors' separate, smaller constant for op choices).
         public var tanhConstantScale: Float
-        public init(_ decision: Decision, recordsAnchor: Bool = false, tanhConstantScale: Float = 1) {
+        /// Before this step the anchors go back to the initial zero anchors (the micro space's second cell).
+        public var resetsAnchors: Bool
+        public init(_ decision: Decision, recordsAnchor: Bool = false, tanhConstantScale: Float = 1, resetsAnchors: Bool = false) {
             self.decision = decision
             self.recordsAnchor = recordsAnchor
             self.tanhConstantScale = tanhConstantScale
+            self.resetsAnchors = resetsAnchors
         }
     }
 
@@ -37,6 +40,7 @@ public struct DecisionPlan: Equatable, Sendable {
         self.initialAnchors = initialAnchors
         var anchors = initialAnchors
         for (n, step) in steps.enumerated() {
+            if step.resetsAnchors { anchors = initialAnchors }
             switch step.decision {
             case .choice(let group, let count):
                 try ensureArgument(group >= 0 && group < groupSizes.count && groupSizes[group] == count,

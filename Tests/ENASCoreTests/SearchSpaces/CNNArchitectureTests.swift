@@ -51,3 +51,31 @@ struct CNNArchitectureTests {
         #expect(throws: ENASError.self) { try MicroArchitecture.parse(text) }
     }
 }
+
+@Suite("CNN search spaces under the one controller")
+struct CNNSearchSpaceTests {
+    @Test func macroAndMicroSamplesAreValidAndRoundTrip() throws {
+        let macro = try MacroSpace(layerCount: 12), micro = try MicroSpace(blockCount: 5)
+        var config = ControllerConfig()
+        config.hiddenSize = 32
+        var rng = RandomSource(seed: 1)
+        let macroController = try ControllerNetwork(plan: macro.plan, config: config, rng: &rng)
+        let microController = try ControllerNetwork(plan: micro.plan, config: config, rng: &rng)
+        for _ in 0..<10 {
+            let a = try macro.architecture(from: macroController.sample(rng: &rng).values)
+            #expect(a.layers.count == 12 && a.layers[5].skips.count == 5)
+            #expect(try macro.architecture(from: macro.values(for: a)) == a)
+            let m = try micro.architecture(from: microController.sample(rng: &rng).values)
+            #expect(try micro.architecture(from: micro.values(for: m)) == m)
+            #expect(try MicroArchitecture.parse(m.encoded) == m)
+            #expect(try macro.randomArchitecture(rng: &rng).layers.count == 12)
+            #expect(try micro.randomArchitecture(rng: &rng).reduce.count == 5)
+        }
+        // The published architectures are points of these spaces, and the policy can score them.
+        let published = try MicroArchitecture.parse(CNNArchitectureTests.normal + " " + CNNArchitectureTests.reduce)
+        let logP = try microController.sample(rng: &rng, forced: try micro.values(for: published)).logProbability.value.scalar
+        #expect(logP < 0 && logP.isFinite)
+        let w3 = try MacroArchitecture.parse(CNNArchitectureTests.macro12)
+        #expect(try macroController.sample(rng: &rng, forced: try macro.values(for: w3)).logProbability.value.scalar.isFinite)
+    }
+}
