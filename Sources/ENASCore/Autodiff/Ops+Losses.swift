@@ -27,3 +27,35 @@ public func softmaxCrossEntropy(_ logits: Variable, labels: [Int32], scale: Floa
         logits.accumulateGrad(d)
     }
 }
+
+/// Σ_r KL(softmax(logits[r]) ‖ target) over rows: logits (R, C), target C probabilities (> 0, summing to 1).
+/// The macro controller's skip penalty pulls each skip probability toward ρ with rows [0, z] and target [1 − ρ, ρ].
+public func klDivergenceToTarget(_ logits: Variable, target: [Float]) throws -> Variable {
+    try ensureShape(logits.shape.count == 2 && logits.shape[1] == target.count,
+                    "[kl] logits \(Shape.describe(logits.shape)) need one target probability per column, got \(target.count)")
+    try ensureArgument(target.allSatisfy { $0 > 0 } && abs(target.reduce(0, +) - 1) < 1e-4, "[kl] target \(target) must be positive and sum to 1")
+    let (rows, cols) = (logits.shape[0], logits.shape[1])
+    var q = logits.value
+    q.withMutablePointer { softmaxRows(rows: rows, cols: cols, $0) }
+    var rowKL = [Float](repeating: 0, count: rows)
+    for r in 0..<rows {
+        for c in 0..<cols {
+            let p = max(q.storage[r * cols + c], 1e-30)
+            rowKL[r] += p * (logf(p) - logf(target[c]))
+        }
+    }
+    return record(Tensor(scalar: rowKL.reduce(0, +)), parents: [logits]) { g in
+        var d = Tensor(zeros: logits.shape)
+        for r in 0..<rows {
+            for c in 0..<cols {
+                let p = max(q.storage[r * cols + c], 1e-30)
+                d.storage[r * cols + c] = g.scalar * p * (logf(p) - logf(target[c]) - rowKL[r])
+            }
+        }
+        logits.accumulateGrad(d)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -53,11 +53,14 @@ public final class ControllerNetwork: Layer {
         public let logProbability: Variable
         /// Σ over steps of each decision distribution's entropy (nats; no gradient).
         public let entropy: Double
+        /// Mean over subset steps of KL(skip probabilities ‖ [1 − ρ, ρ]) — differentiable; nil without subset steps.
+        public let skipPenalty: Variable?
     }
 
     /// Walks the plan once. `forced` replays given values (to score a known architecture); otherwise each value is
     /// drawn from `rng` ("arch" stream), or the most likely one when `greedy`.
-    public func sample(rng: inout RandomSource, greedy: Bool = false, forced: [[Int]]? = nil) throws -> Sample {
+    /// `skipTarget` is ρ of the skip penalty (the authors' 0.4).
+    public func sample(rng: inout RandomSource, greedy: Bool = false, forced: [[Int]]? = nil, skipTarget: Float = 0.4) throws -> Sample {
         if let forced { try ensureArgument(forced.count == plan.steps.count, "[controller] \(forced.count) forced values for \(plan.steps.count) decisions") }
         let c = config.hiddenSize
         var input = start
@@ -67,6 +70,7 @@ public final class ControllerNetwork: Layer {
         var projected = [Variable](repeating: zero, count: plan.initialAnchors)
         var values: [[Int]] = []
         var logProbabilities: [Variable] = []
+        var skipPenalties: [Variable] = []
         var entropy = 0.0
 
         for (n, step) in plan.steps.enumerated() {
@@ -114,6 +118,7 @@ public final class ControllerNetwork: Layer {
                 }
                 values.append(bits)
                 logProbabilities.append(scale(try softmaxCrossEntropy(pairs, labels: bits.map(Int32.init), scale: 1), by: -1))
+                skipPenalties.append(try klDivergenceToTarget(pairs, target: [1 - skipTarget, skipTarget]))
                 let chosen = bits.enumerated().filter { $0.element == 1 }.map { anchors[$0.offset] }
                 input = chosen.isEmpty ? zero : scale(try sum(chosen), by: 1 / Float(chosen.count))
             }
@@ -122,7 +127,8 @@ public final class ControllerNetwork: Layer {
                 projected.append(try matmul(h, attentionAnchor))
             }
         }
-        return Sample(values: values, logProbability: try sum(logProbabilities), entropy: entropy)
+        let penalty = skipPenalties.isEmpty ? nil : scale(try sum(skipPenalties), by: 1 / Float(skipPenalties.count))
+        return Sample(values: values, logProbability: try sum(logProbabilities), entropy: entropy, skipPenalty: penalty)
     }
 
     /// tanhConstant · tanh(logits / temperature), or logits / temperature when the constant is 0.

@@ -13,6 +13,10 @@ public struct ReinforceConfig: Codable, Equatable, Sendable {
     public var entropyWeight: Double = 1e-4
     /// Architectures whose gradients are averaged per Adam step.
     public var samplesPerStep = 10
+    /// Macro skips: target probability ρ of each skip connection (the authors' 0.4).
+    public var skipTarget: Float = 0.4
+    /// Weight of the mean KL(skip probabilities ‖ ρ) added to the loss (the authors' macro search: 0.8; 0 = off).
+    public var skipWeight: Float = 0
     public init() {}
 }
 
@@ -53,7 +57,7 @@ public final class ReinforceTrainer<Space: SearchSpace> {
         controller.zeroGrad()
         var records: [SampleRecord] = []
         for _ in 0..<config.samplesPerStep {
-            let sample = try controller.sample(rng: &rng)
+            let sample = try controller.sample(rng: &rng, skipTarget: config.skipTarget)
             let architecture = try space.architecture(from: sample.values)
             let r = try reward(architecture)
             guard r.isFinite else { throw ENASError.numeric("[reinforce] reward \(r) for \(architecture)") }
@@ -62,7 +66,9 @@ public final class ReinforceTrainer<Space: SearchSpace> {
             b -= (1 - config.baselineDecay) * (b - total)
             baseline = b
             let advantage = Float(total - b)
-            try scale(sample.logProbability, by: -advantage / Float(config.samplesPerStep)).backward()
+            var loss = scale(sample.logProbability, by: -advantage)
+            if let penalty = sample.skipPenalty, config.skipWeight > 0 { loss = try add(loss, scale(penalty, by: config.skipWeight)) }
+            try scale(loss, by: 1 / Float(config.samplesPerStep)).backward()
             records.append(SampleRecord(architecture: architecture, reward: total, entropy: sample.entropy,
                                         logProbability: Double(sample.logProbability.value.scalar), baseline: b))
         }

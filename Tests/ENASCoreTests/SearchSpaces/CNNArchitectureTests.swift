@@ -79,3 +79,29 @@ struct CNNSearchSpaceTests {
         #expect(try macroController.sample(rng: &rng, forced: try macro.values(for: w3)).logProbability.value.scalar.isFinite)
     }
 }
+
+extension CNNSearchSpaceTests {
+    @Test func skipPenaltyPullsSkipDensityTowardTheTarget() throws {
+        let macro = try MacroSpace(layerCount: 6)
+        var config = ControllerConfig()
+        config.hiddenSize = 16
+        var rng = RandomSource(seed: 2)
+        let controller = try ControllerNetwork(plan: macro.plan, config: config, rng: &rng)
+        var reinforce = ReinforceConfig()
+        reinforce.learningRate = 0.02
+        reinforce.entropyWeight = 0
+        reinforce.samplesPerStep = 4
+        reinforce.skipTarget = 0.9
+        reinforce.skipWeight = 5
+        let trainer = try ReinforceTrainer(space: macro, controller: controller, config: reinforce, rng: rng)
+        func density() throws -> Double {
+            var probe = RandomSource(seed: 3)
+            let skips = try (0..<100).flatMap { _ in try macro.architecture(from: controller.sample(rng: &probe).values).layers.flatMap(\.skips) }
+            return Double(skips.filter { $0 }.count) / Double(skips.count)
+        }
+        let before = try density()
+        for _ in 0..<40 { _ = try trainer.step { _ in 1 } }   // a constant reward: only the penalty moves θ
+        let after = try density()
+        #expect(before < 0.7 && after > before + 0.2, "skip density \(before) → \(after) toward ρ = 0.9")
+    }
+}
