@@ -105,3 +105,56 @@ extension CNNSearchSpaceTests {
         #expect(before < 0.7 && after > before + 0.2, "skip density \(before) → \(after) toward ρ = 0.9")
     }
 }
+
+@Suite("Shared macro network (search mode)")
+struct SharedMacroNetworkTests {
+    @Test func benchmarkW3ChildParameterCountMatchesBENCHAndShapesHold() throws {
+        var rng = RandomSource(seed: 5)
+        let network = try SharedMacroNetwork(layerCount: 12, width: 36, inChannels: 3, classes: 10, rng: &rng)
+        let w3 = try MacroArchitecture.parse(CNNArchitectureTests.macro12)
+        #expect(try network.childParameterCount(w3) == 253_296)
+        #expect(SharedMacroNetwork.reductionLayers(12) == [3, 7])
+        let images = Variable(Tensor(shape: [2, 3, 32, 32]) { rng.normal() })
+        let logits = try network.logits(images, architecture: w3, training: true)
+        #expect(logits.shape == [2, 10])
+        // One training step touches only the child's weights (a reduced copy no later layer reads gets none), and
+        // every chosen branch learns.
+        try softmaxCrossEntropy(logits, labels: [3, 7]).backward()
+        let used = Set(try network.parameters(for: w3).map(\.name))
+        for p in network.parameters where p.grad != nil { #expect(used.contains(p.name), "\(p.name)") }
+        for p in network.parameters where p.name.hasPrefix("layer") && used.contains(p.name) { #expect(p.grad != nil, "\(p.name)") }
+    }
+
+    @Test func everyOperationRunsAndLearnsATinyTask() throws {
+        var rng = RandomSource(seed: 6)
+        let network = try SharedMacroNetwork(layerCount: 3, width: 8, inChannels: 1, classes: 2, rng: &rng)
+        let space = try MacroSpace(layerCount: 3)
+        // Class 1 images are bright on the left half, class 0 on the right.
+        func batch() -> (Tensor, [Int32]) {
+            var labels: [Int32] = []
+            let t = Tensor(shape: [16, 1, 8, 8]) { 0 }
+            var x = t
+            for n in 0..<16 {
+                let label = Int32(n % 2)
+                labels.append(label)
+                for y in 0..<8 { for c in 0..<8 { x.storage[(n * 8 + y) * 8 + c] = ((c < 4) == (label == 1) ? 1 : -1) + 0.3 * rng.normal() } }
+            }
+            return (x, labels)
+        }
+        let sgd = SGD(learningRate: 0.05, momentum: 0.9, nesterov: true)
+        var accuracy = 0.0
+        for step in 0..<200 {
+            let architecture = try space.randomArchitecture(rng: &rng)
+            let (x, labels) = batch()
+            network.zeroGrad()
+            let logits = try network.logits(Variable(x), architecture: architecture, training: true)
+            try softmaxCrossEntropy(logits, labels: labels).backward()
+            sgd.step(try network.parameters(for: architecture))
+            if step >= 180 {
+                let predicted = (0..<16).map { logits.value.storage[$0 * 2 + 1] > logits.value.storage[$0 * 2] ? Int32(1) : 0 }
+                accuracy += Double(zip(predicted, labels).filter { $0 == $1 }.count) / 320
+            }
+        }
+        #expect(accuracy > 0.8, "shared weights over random children: training accuracy \(accuracy)")
+    }
+}
