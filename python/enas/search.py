@@ -4,6 +4,7 @@ random state) and runs it epoch by epoch with progress, Ctrl-C and resumable can
 import ctypes
 import json
 import os
+import weakref
 
 from . import _ffi
 from ._convert import Parameters, c_path, c_text, config_text, int32, read_text
@@ -15,6 +16,20 @@ from .errors import EnasError, Status, check
 
 # The search spaces the library can search, and those that are planned.
 _SPACES = {"rnn": "recurrent cells for language models (presets 'paper' and 'enas_lm' via config['preset'])"}
+
+
+# A weak reference to the search most recently created, loaded, run or derived from (for enas-repl's `%search status`).
+_recent = None
+
+
+def _note_recent(search):
+    global _recent
+    _recent = weakref.ref(search)
+
+
+def last_search():
+    """The enas.Search most recently created, loaded, run or derived from in this process, or None (weakly held)."""
+    return None if _recent is None else _recent()
 
 
 def _corpus(data, function):
@@ -49,6 +64,8 @@ class Search(Handle):
         super().__init__(out.value)
         self.space = space
         self.data = corpus
+        self.last_derived = None
+        _note_recent(self)
         if log is not None:
             self.log_path = log
 
@@ -62,6 +79,8 @@ class Search(Handle):
         Handle.__init__(search, out.value)
         search.space = "rnn"
         search.data = corpus
+        search.last_derived = None
+        _note_recent(search)
         return search
 
     def save(self, path):
@@ -80,6 +99,7 @@ class Search(Handle):
         none. ``callback`` receives each step's event as a dict (phase, epoch, step, loss, ppl, reward, …)."""
         function = "enas.Search.run"
         check_callback(callback, function)
+        _note_recent(self)
         raw = -1 if epochs is None else int32(epochs, function, "epochs", minimum=0)
         state = self.state
         count = max(0, state["epochs"] - state["epoch"]) if epochs is None else raw
@@ -99,7 +119,13 @@ class Search(Handle):
         raw = 0 if samples is None else int32(samples, "enas.Search.derive", "samples", minimum=1)
         out, ppl = ctypes.c_void_p(), ctypes.c_double()
         check(_ffi.enas_search_derive(self.handle, raw, ctypes.byref(out), ctypes.byref(ppl)))
-        return Architecture(out.value), ppl.value
+        architecture = Architecture(out.value)
+        _note_recent(self)
+        try:
+            self.last_derived = (architecture.describe(), ppl.value)  # (description, validation ppl) for the REPL
+        except Exception:
+            pass
+        return architecture, ppl.value
 
     # ---- State ----------------------------------------------------------------------------------------------------
 
