@@ -11,6 +11,9 @@ Thread counts for numpy's matmul are set with threadpoolctl (`python3 -m pip ins
 Timing matches enas-bench: a warm-up call, samples of >= 50 ms each until --min-time seconds, the median sample.
 Each row is measured by enas-bench and then by numpy right away, so both see the same machine load; on a shared,
 noisy machine --repeat N alternates them N times per row and keeps each side's best.
+--workloads [W1s,W1p,W4] also times enas-bench's workload rows (one full training step, ../shared/BENCH.md) against
+PyTorch on CPU (bench/pytorch_reference.py in a child process; skipped with a note when torch is not importable) and
+prints a second table with the ratio and BENCH.md's 2-thread goals.
 """
 import argparse
 import datetime
@@ -155,12 +158,46 @@ def numpy_child(min_time):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Workload references (W1-W4 in ../shared/BENCH.md)
+# Workload references (W1s, W1p, W4 in ../shared/BENCH.md)
 #
-# enas-bench has no workload rows yet. When it gains them (spec kind "workload", e.g. {"kind": "workload",
-# "id": "W1s"}), numpy_row's counterpart goes here: build the same network in PyTorch (CPU, fixed seed), time one
-# training step at 1 and 2 threads (torch.set_num_threads), and for the CNN workloads also in channels-last memory
-# format, reporting the faster (BENCH.md). Without an importable torch, those rows print "-" as their reference.
+# enas-bench's workload rows (spec kind "workload", {"kind": "workload", "id": "W1s"}) are timed against PyTorch on
+# CPU: bench/pytorch_reference.py builds the same networks (asserting BENCH.md's parameter counts) and runs in a
+# child process (TorchChild) answering one row at a time. Without an importable torch, those rows print "-" as their
+# reference and a note says why. BENCH.md's goals (2-thread throughput ratio ours / PyTorch) are checked in the table.
+
+WORKLOAD_GOALS = {"W1s": 2.5, "W1p": 2.0, "W4": 5.0}
+# W1p at 1 thread is ~5 s per step: fewer samples keep its rows within minutes.
+WORKLOAD_MIN_SAMPLES = {"W1p": 3}
+
+
+class TorchChild:
+    """bench/pytorch_reference.py --child, without the variables in NUMPY_ENV_REMOVED (they would cap threads)."""
+
+    def __init__(self):
+        env = {key: value for key, value in os.environ.items() if key not in NUMPY_ENV_REMOVED}
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch_reference.py")
+        self.process = subprocess.Popen([sys.executable, script, "--child"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, env=env)
+        self.header = json.loads(self.process.stdout.readline())
+
+    def measure(self, row, threads, min_time, min_samples):
+        self.process.stdin.write(json.dumps({"row": row["row"], "threads": threads, "min_time": min_time,
+                                             "min_samples": min_samples}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            sys.exit("the PyTorch child process died")
+        return json.loads(line)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def torch_available():
+    """Whether `import torch` works in a child like TorchChild (a missing or broken install skips the reference)."""
+    env = {key: value for key, value in os.environ.items() if key not in NUMPY_ENV_REMOVED}
+    return subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True).returncode == 0
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -193,8 +230,11 @@ def list_rows(binary, args):
     return [json.loads(line) for line in output.splitlines()]
 
 
-def run_ours(binary, row, threads, args):
-    command = [binary, "--json", "--row", row["row"], "--threads", str(threads), "--min-time", str(args.min_time)]
+def run_ours(binary, row, threads, args, min_time=None, min_samples=None):
+    command = [binary, "--json", "--row", row["row"], "--threads", str(threads),
+               "--min-time", str(min_time or args.min_time)]
+    if min_samples:
+        command += ["--min-samples", str(min_samples)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.splitlines()[0])
 
@@ -230,6 +270,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="measure each row N times, keep each side's best")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--save", metavar="PATH", help="also write all results as JSON to PATH")
+    parser.add_argument("--workloads", nargs="?", const="W1s,W1p,W4", default=None, metavar="LIST",
+                        help="also run the workload rows (default list W1s,W1p,W4) against PyTorch")
+    parser.add_argument("--no-kernels", action="store_true", help="skip the kernel rows (with --workloads)")
+    parser.add_argument("--workload-min-time", type=float, default=5.0,
+                        help="seconds of timed steps per workload row and side (default 5)")
     parser.add_argument("--numpy-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.numpy_child:
@@ -245,7 +290,16 @@ def main():
 
     started = datetime.datetime.now().astimezone()
     load_before = os.getloadavg()
-    rows = list_rows(args.binary, args)
+    all_rows = list_rows(args.binary, args)
+    rows = [] if args.no_kernels else [row for row in all_rows if row["spec"]["kind"] != "workload"]
+    workload_rows = []
+    if args.workloads:
+        wanted = args.workloads.split(",")
+        listed = {row["row"]: row for row in list_rows(args.binary, argparse.Namespace(filter=[]))}
+        missing = [name for name in wanted if name not in listed]
+        if missing:
+            sys.exit(f"{args.binary} has no workload rows {missing}: rebuild it")
+        workload_rows = [listed[name] for name in wanted]
     thread_counts = [int(t) for t in args.threads.split(",")]
     print(f"{args.binary}: {len(rows)} rows; numpy runs in a child process without {', '.join(NUMPY_ENV_REMOVED)}",
           file=sys.stderr, flush=True)
@@ -267,6 +321,34 @@ def main():
                   file=sys.stderr, flush=True)
     child.close()
     header = child.header
+
+    # Workload rows: ours, then PyTorch right away (same machine load), alternating --repeat times; best of each.
+    torch_child, torch_note = None, None
+    workload_results = []
+    if workload_rows:
+        if torch_available():
+            torch_child = TorchChild()
+            h = torch_child.header
+            torch_note = (f"PyTorch {h['torch']} on CPU (MKL {'yes' if h['mkl'] else 'no'}, oneDNN "
+                          f"{'yes' if h['mkldnn'] else 'no'}), torch.set_num_threads per row")
+        else:
+            torch_note = "PyTorch rows skipped: torch is not importable (python3 -m pip install torch)"
+        print(torch_note, file=sys.stderr, flush=True)
+    for row in workload_rows:
+        min_samples = WORKLOAD_MIN_SAMPLES.get(row["row"], 5)
+        for threads in thread_counts:
+            mine = theirs = None
+            for _ in range(max(1, args.repeat)):
+                candidate = run_ours(args.binary, row, threads, args, args.workload_min_time, min_samples)
+                mine = candidate if mine is None or candidate["value"] > mine["value"] else mine
+                if torch_child:
+                    candidate = torch_child.measure(row, threads, args.workload_min_time, min_samples)
+                    theirs = candidate if theirs is None or candidate["value"] > theirs["value"] else theirs
+            workload_results.append((mine, theirs))
+            print(f"  {row['row']:<26} {threads}T  ours {mine['value']:9.1f}  PyTorch "
+                  f"{theirs['value'] if theirs else float('nan'):9.1f} {mine['unit']}", file=sys.stderr, flush=True)
+    if torch_child:
+        torch_child.close()
     load_after = os.getloadavg()
 
     kernels = ", ".join(f"{b['internal_api']} {b['version']} {b['architecture']} kernel (max {b['num_threads']} threads)"
@@ -290,7 +372,9 @@ def main():
     for line in lines:
         print(line if not args.markdown else f"- {line}")
     print()
-    if args.markdown:
+    if not table:
+        pass
+    elif args.markdown:
         print("| " + " | ".join(headings) + " |")
         print("|" + "|".join(["---", "--:", "--:", "--:", "---", "--:", "---"]) + "|")
         for cells in table:
@@ -300,10 +384,57 @@ def main():
         right = {1, 2, 3, 5}
         for cells in [headings] + table:
             print("  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))))
+    if workload_results:
+        print_workloads(workload_results, torch_note, ours, args)
     if args.save:
         with open(args.save, "w") as f:
             json.dump({"header": lines, "numpy": header, "ours": ours,
-                       "numpy_rows": [reference[key] for key in sorted(reference)]}, f, indent=1)
+                       "numpy_rows": [reference[key] for key in sorted(reference)],
+                       "workloads": [{"ours": mine, "pytorch": theirs} for mine, theirs in workload_results]},
+                      f, indent=1)
+
+
+def print_workloads(results, torch_note, kernel_rows, args):
+    """The workload table: throughput ours vs PyTorch, step times, GFLOP/s, params, BENCH.md's goal (2 threads)."""
+    def fmt(value, digits=1):
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    table = []
+    for mine, theirs in results:
+        ratio = mine["value"] / theirs["value"] if theirs and theirs["value"] > 0 else None
+        goal = WORKLOAD_GOALS.get(mine["row"])
+        verdict = "-"
+        if goal and mine["threads"] == 2 and ratio is not None:
+            verdict = f"≥ {goal:g}×: {'met' if ratio >= goal else 'not met'}"
+        params = f"{mine['params']:,}" + ("" if not theirs or theirs["params"] == mine["params"]
+                                          else f" (PyTorch {theirs['params']:,})")
+        table.append((mine["row"], str(mine["threads"]), fmt(mine["value"]), fmt(theirs and theirs["value"]),
+                      mine["unit"], fmt(ratio, 2), fmt(mine["step_ms"]), fmt(theirs and theirs["step_ms"]),
+                      fmt(mine.get("gflops")), fmt(theirs and theirs.get("gflops")), params, verdict))
+    headings = ("workload", "threads", "ours", "PyTorch", "unit", "ratio", "ours ms/step", "PyTorch ms/step",
+                "ours GFLOP/s", "PyTorch GFLOP/s", "params", "goal (2 threads)")
+    print()
+    print(f"- {torch_note}" if args.markdown else torch_note)
+    print(("- " if args.markdown else "") + "workloads: one full training step (../shared/BENCH.md); ratio = ours / "
+          f"PyTorch throughput; median step of ≥ {args.workload_min_time:g} s of steps (W1p: ≥ "
+          f"{WORKLOAD_MIN_SAMPLES['W1p']} steps)" + (f", best of {args.repeat} alternating runs" if args.repeat > 1 else ""))
+    gemm = [r for r in kernel_rows if r["row"] == "gemm NN 2048x2048x2048" and r["threads"] == 2]
+    w1p = [m for m, _ in results if m["row"] == "W1p" and m["threads"] == 2]
+    if gemm and w1p:
+        share = w1p[0]["gflops"] / gemm[0]["value"]
+        print(("- " if args.markdown else "") + f"W1p at 2 threads: {w1p[0]['gflops']:.1f} GFLOP/s = {share:.0%} of our "
+              f"2-thread sgemm 2048³ ({gemm[0]['value']:.1f} GFLOP/s); goal ≥ 70%: {'met' if share >= 0.7 else 'not met'}")
+    print()
+    if args.markdown:
+        print("| " + " | ".join(headings) + " |")
+        print("|" + "|".join(["---"] + ["--:"] * 3 + ["---"] + ["--:"] * 5 + ["--:", "---"]) + "|")
+        for cells in table:
+            print("| " + " | ".join(cells) + " |")
+    else:
+        widths = [max(len(h), *(len(cells[i]) for cells in table)) for i, h in enumerate(headings)]
+        for cells in [headings] + table:
+            print("  ".join(c.ljust(w) if i in (0, 4, 11) else c.rjust(w)
+                            for i, (c, w) in enumerate(zip(cells, widths))))
 
 
 if __name__ == "__main__":

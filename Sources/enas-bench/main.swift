@@ -1,7 +1,7 @@
 // enas-bench: times ENASCore's kernels in a release build and prints a table (or JSON lines with --json).
 // The numpy/PyTorch reference rows come from bench/run.py, which runs this binary and measures the same rows.
 //
-// Usage: enas-bench [--json] [--threads 1,2] [--filter TEXT]... [--row NAME]... [--min-time SECONDS] [--list]
+// Usage: enas-bench [--json] [--threads 1,2] [--filter TEXT]... [--row NAME]... [--min-time SECONDS] [--min-samples N] [--list]
 //
 // Each row: a warm-up call, then timed samples (each sample repeats the call enough to last ≥ ~50 ms) until
 // --min-time seconds have passed and at least 5 samples exist; the row reports the median sample.
@@ -18,6 +18,8 @@ struct Options {
     var filters: [String] = []
     var names: [String] = []
     var minTime = 1.0
+    /// Fewest timed samples per row (a workload row's sample is ≥ 1 training step).
+    var minSamples = 5
 }
 
 func usage() -> Never {
@@ -28,6 +30,7 @@ func usage() -> Never {
           --filter      run only rows whose name contains TEXT (repeatable; any match)
           --row         run only the row named exactly NAME (repeatable)
           --min-time    seconds of timed samples per row (default 1.0)
+          --min-samples fewest timed samples per row (default 5; W1p at 1 thread is ~5 s per sample)
           --list        print the row specifications as JSON lines without timing them
 
         """.utf8))
@@ -55,6 +58,9 @@ func parseOptions() -> Options {
         case "--min-time":
             guard let text = arguments.popFirst(), let seconds = Double(text), seconds > 0 else { usage() }
             options.minTime = seconds
+        case "--min-samples":
+            guard let text = arguments.popFirst(), let n = Int(text), n >= 1 else { usage() }
+            options.minSamples = n
         default: usage()
         }
     }
@@ -71,6 +77,8 @@ enum Workload {
     case elementwise(op: String, n: Int)
     /// Fused softmax–cross-entropy over a (rows, cols) logits matrix.
     case softmaxCrossEntropy(rows: Int, cols: Int)
+    /// One full training step of a BENCH.md workload (`W1s`, `W1p`, `W4`).
+    case training(id: String)
 }
 
 struct Row {
@@ -80,7 +88,7 @@ struct Row {
     /// Whether the kernel splits work over threads (single-threaded kernels run once, at 1 thread).
     var threaded: Bool {
         switch workload {
-        case .gemm, .softmaxCrossEntropy: true
+        case .gemm, .softmaxCrossEntropy, .training: true
         case .elementwise: false
         }
     }
@@ -113,6 +121,9 @@ let rows: [Row] = [
     // W1p (B 64, H 1000): node 0 and its weight gradient.
     gemmRow(64, 2000, 2000, "NN", "W1p node 0 forward"),
     gemmRow(2000, 2000, 64, "TN", "W1p node 0 dW"),
+    gemmRow(64, 2000, 1000, "NN", "W1p node i forward"),
+    gemmRow(64, 1000, 2000, "NT", "W1p node i dX"),
+    gemmRow(2240, 10000, 1000, "NT", "W1p logits"),
     Row(name: "exp", note: "out = exp(x)", workload: .elementwise(op: "exp", n: elementCount)),
     Row(name: "tanh", note: "out = tanh(x)", workload: .elementwise(op: "tanh", n: elementCount)),
     Row(name: "sigmoid", note: "out = σ(x)", workload: .elementwise(op: "sigmoid", n: elementCount)),
@@ -123,8 +134,11 @@ let rows: [Row] = [
     Row(name: "sum", note: "Σ x", workload: .elementwise(op: "sum", n: elementCount)),
     Row(name: "softmax-xent 1120x10000", note: "W1s loss: probabilities + Σ −log p",
         workload: .softmaxCrossEntropy(rows: 1120, cols: 10000)),
-    // The workload rows W1–W4 of BENCH.md (one full training step each) belong here once their models exist, as a
-    // `Workload` case with its own spec kind; bench/run.py marks where their PyTorch reference goes.
+    // The workload rows of ../shared/BENCH.md: one full training step each (bench/run.py times PyTorch on the same).
+    Row(name: "W1s", note: "recurrent cell H 256, B 32, T 35: SGD step; tokens/s", workload: .training(id: "W1s")),
+    Row(name: "W1p", note: "recurrent cell H 1000, B 64, T 35: SGD step; tokens/s", workload: .training(id: "W1p")),
+    Row(name: "W4", note: "controller (recurrent space): sample + REINFORCE Adam step; architectures/s",
+        workload: .training(id: "W4")),
 ]
 
 // MARK: - Timing
@@ -132,7 +146,7 @@ let rows: [Row] = [
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
 /// Median seconds per call of `body` (after one warm-up call), and the number of calls timed.
-func measure(minTime: Double, _ body: () -> Void) -> (seconds: Double, calls: Int) {
+func measure(minTime: Double, minSamples: Int = 5, _ body: () -> Void) -> (seconds: Double, calls: Int) {
     body()
     var start = now()
     body()
@@ -140,7 +154,7 @@ func measure(minTime: Double, _ body: () -> Void) -> (seconds: Double, calls: In
     let repeats = max(1, Int((0.05 / once).rounded(.up)))
     var samples: [Double] = []
     let deadline = now() + minTime
-    while samples.count < 5 || (now() < deadline && samples.count < 1000) {
+    while samples.count < minSamples || (now() < deadline && samples.count < 1000) {
         start = now()
         for _ in 0..<repeats { body() }
         samples.append((now() - start) / Double(repeats))
@@ -163,10 +177,16 @@ struct Result {
     let unit: String
     /// GB/s over the bytes the kernel must read and write (elementwise rows), else nil.
     let bandwidth: Double?
+    /// Extra fields for the JSON line (workload rows: step time, GFLOP/s, parameter count).
+    var extra: [String: Any] = [:]
 }
 
-func run(_ workload: Workload, minTime: Double) -> Result {
+func run(_ workload: Workload, minTime: Double, minSamples: Int) -> Result {
     switch workload {
+    case let .training(id):
+        do { return try runTraining(id, minTime: minTime, minSamples: minSamples) } catch {
+            fatalError("[\(id)] \(error)")
+        }
     case let .gemm(m, n, k, transA, transB):
         let a = randomBuffer(m * k, seed: 1), b = randomBuffer(k * n, seed: 2), c = randomBuffer(m * n, seed: 3)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
@@ -223,6 +243,7 @@ func specJSON(_ workload: Workload) -> [String: Any] {
         ["kind": "gemm", "m": m, "n": n, "k": k, "trans_a": transA, "trans_b": transB]
     case let .elementwise(op, n): ["kind": "elementwise", "op": op, "n": n]
     case let .softmaxCrossEntropy(rows, cols): ["kind": "softmax_xent", "rows": rows, "cols": cols]
+    case let .training(id): ["kind": "workload", "id": id]
     }
 }
 
@@ -256,17 +277,19 @@ if !options.json {
 for row in selected {
     for threads in row.threaded ? options.threads : [1] {
         Parallel.threadCount = threads
-        let result = run(row.workload, minTime: options.minTime)
+        let result = run(row.workload, minTime: options.minTime, minSamples: options.minSamples)
         if options.json {
             var object: [String: Any] = ["row": row.name, "note": row.note, "threads": threads, "value": result.value,
                                          "unit": result.unit, "seconds": result.seconds, "calls": result.calls,
                                          "spec": specJSON(row.workload)]
             if let bandwidth = result.bandwidth { object["gb_per_s"] = bandwidth }
+            object.merge(result.extra) { _, new in new }
             emit(jsonLine(object))
         } else {
             emit(pad(row.name, 26) + pad("\(threads)", 8, right: true) + pad(String(format: "%.1f", result.value), 12, right: true)
                   + "  " + pad(result.unit, 9) + pad(result.bandwidth.map { String(format: "%.1f", $0) } ?? "", 8, right: true)
-                  + pad(String(format: "%.3f", result.seconds * 1e3), 10, right: true) + "  " + row.note)
+                  + pad(String(format: "%.3f", result.seconds * 1e3), 10, right: true) + "  " + row.note
+                  + (result.extra["gflops"].map { String(format: " (%.1f GFLOP/s)", $0 as! Double) } ?? ""))
         }
     }
 }
