@@ -43,14 +43,19 @@ public func maxElement(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
 
 /// Row softmax in place over a (rows, cols) matrix; returns nothing, rows are independent.
 public func softmaxRows(rows: Int, cols: Int, _ x: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = x + r * cols
-        let m = maxElement(cols, row)
-        let shift = FloatVector(repeating: m)
-        mapElements(cols, row, row) { exp($0 - shift) }
-        let inv = 1 / sumElements(cols, row)
-        mapElements(cols, row, row) { $0 * inv }
-    }
+    for r in 0..<rows { _ = softmaxRow(cols, UnsafePointer(x + r * cols), x + r * cols) }
+}
+
+/// out = softmax(row) over `cols` floats (out may alias row); returns log Σ exp(row), the row's log-normalizer.
+@inline(__always)
+func softmaxRow(_ cols: Int, _ row: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Double {
+    let m = maxElement(cols, row)
+    let shift = FloatVector(repeating: m)
+    mapElements(cols, row, out) { exp($0 - shift) }
+    let total = sumElements(cols, out)
+    let inv = 1 / total
+    mapElements(cols, out, out) { $0 * inv }
+    return Double(m) + Double(logf(total))
 }
 
 /// Fused softmax–cross-entropy. logits (R, V), labels R ints in 0..<V. Writes probabilities (R, V) and returns
@@ -69,15 +74,8 @@ public func softmaxCrossEntropy(rows: Int, cols: Int, logits: UnsafePointer<Floa
             let labels = UnsafePointer<Int32>(bitPattern: yBits)!, sums = UnsafeMutablePointer<Double>(bitPattern: sBits)!
             var loss = 0.0
             for r in (chunk * rowsPerChunk)..<min(rows, (chunk + 1) * rowsPerChunk) {
-                let row = logits + r * cols, out = probs + r * cols
-                let m = maxElement(cols, row)
-                let shift = FloatVector(repeating: m)
-                mapElements(cols, row, out) { exp($0 - shift) }
-                let total = sumElements(cols, out)
-                let label = Int(labels[r])
-                loss += Double(m) + Double(logf(total)) - Double(row[label])
-                let inv = 1 / total
-                mapElements(cols, out, out) { $0 * inv }
+                let row = logits + r * cols
+                loss += softmaxRow(cols, row, probs + r * cols) - Double(row[Int(labels[r])])
             }
             sums[chunk] = loss
         }
