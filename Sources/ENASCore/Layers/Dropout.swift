@@ -26,3 +26,18 @@ public enum Dropout {
         return t
     }
 }
+
+extension Dropout {
+    /// Drop-path (Larsson et al.; the authors' `drop_path`): each sample's whole tensor is kept with probability
+    /// `keep` and scaled by 1/keep, else zeroed. Identity when not training or keep ≥ 1.
+    public static func dropPath(_ x: Variable, keep: Float, training: Bool, rng: inout RandomSource) throws -> Variable {
+        guard training, keep < 1 else { return x }
+        try ensureArgument(keep > 0, "[drop path] keep probability \(keep) must be in (0, 1]")
+        let n = x.shape[0], perSample = x.value.count / max(1, n)
+        var mask = Tensor(zeros: x.shape)
+        for i in 0..<n where rng.nextFloat() < keep {
+            for j in 0..<perSample { mask.storage[i * perSample + j] = 1 / keep }
+        }
+        return try multiply(x, mask: mask)
+    }
+}

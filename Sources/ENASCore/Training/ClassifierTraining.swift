@@ -76,12 +76,7 @@ public func classificationAccuracy(_ model: some ImageClassifier, on data: Image
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let (images, labels) = data.batch(Array(start..<min(data.count, start + batchSize)), mean: normalization.mean,
                                               std: normalization.std)
-            let logits = try model.logits(Variable(images), training: false).value
-            let classes = logits.shape[1]
-            for (r, label) in labels.enumerated() {
-                let row = logits.storage[(r * classes)..<((r + 1) * classes)]
-                if row.firstIndex(of: row.max()!)! - r * classes == Int(label) { correct += 1 }
-            }
+            correct += countCorrect(try model.logits(Variable(images), training: false).value, labels: labels)
         }
     }
     return Double(correct) / Double(max(1, data.count))

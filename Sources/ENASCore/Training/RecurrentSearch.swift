@@ -3,7 +3,7 @@ import Foundation
 /// ENAS on the recurrent-cell space: alternates phase 1 (one sampled child per training window, SGD on ω) and
 /// phase 2 (REINFORCE on θ with rewards on validation minibatches), then derives the best of K sampled cells.
 /// Every step is atomic: cancelling (callback returns false) stops between steps with all state consistent.
-public final class RecurrentSearch {
+public final class RecurrentSearch: AlternatingSearch {
     public let config: RecurrentSearchConfig
     public let corpus: TokenCorpus
     public let space: RecurrentCellSpace
@@ -79,45 +79,7 @@ public final class RecurrentSearch {
     /// Runs until `epochs` more search epochs are complete (or the callback returns false → `ENASError.cancelled`
     /// at a step boundary; calling `run` again resumes where it stopped).
     public func run(epochs: Int, onEvent: (SearchEvent) -> Bool = { _ in true }) throws {
-        try ensureArgument(epochs >= 0, "[search] epochs \(epochs) must be ≥ 0")
-        let target = epoch + epochs
-        let start = Date()
-        let stepsPerEpoch = sharedWeightsSteps + controllerSteps
-        let totalSteps = max(1, (target - epoch) * stepsPerEpoch - stepsDoneInEpoch)
-        var done = 0
-        while epoch < target {
-            var event: SearchEvent
-            switch phase {
-            case .sharedWeights: event = try sharedWeightsStep()
-            case .controller: event = try controllerStep()
-            case .derive: throw ENASError.invalidArgument("[search] unexpected derive phase")
-            }
-            done += 1
-            event.elapsedSeconds = Date().timeIntervalSince(start)
-            event.etaSeconds = event.elapsedSeconds / Double(done) * Double(max(0, totalSteps - done))
-            try record(event)
-            if !onEvent(event) && epoch < target {
-                throw ENASError.cancelled("[search] stopped by the caller at epoch \(epoch), \(phase.rawValue) step \(stepInPhase)")
-            }
-        }
-    }
-
-    var stepsDoneInEpoch: Int { phase == .sharedWeights ? stepInPhase : sharedWeightsSteps + stepInPhase }
-
-    func record(_ event: SearchEvent) throws {
-        let line = event.record
-        history.append(line)
-        try log?.write(line)
-    }
-
-    func advancePhase() {
-        stepInPhase += 1
-        if phase == .sharedWeights && stepInPhase >= sharedWeightsSteps {
-            (phase, stepInPhase) = (.controller, 0)
-        }
-        if phase == .controller && stepInPhase >= controllerSteps {
-            (phase, stepInPhase, epoch) = (.sharedWeights, 0, epoch + 1)
-        }
+        try runEpochs(epochs, onEvent: onEvent)
     }
 
     /// Phase 1: one window of SGD on ω for a freshly proposed child.

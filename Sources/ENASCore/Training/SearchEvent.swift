@@ -10,6 +10,8 @@ public struct SearchEvent: Sendable {
     /// Phase 1: the child's training cross-entropy (nats/token). Phase 2: mean validation perplexity of the samples.
     public var loss: Double?
     public var perplexity: Double?
+    /// Image searches: phase 1 the minibatch's training accuracy, phase 2 the samples' mean validation accuracy.
+    public var accuracy: Double?
     public var reward: Double?
     public var baseline: Double?
     public var entropy: Double?
@@ -27,6 +29,7 @@ public struct SearchEvent: Sendable {
                                 "architecture": architecture, "seconds": elapsedSeconds, "eta_seconds": etaSeconds, "threads": threads]
         if let loss { r["loss"] = loss }
         if let perplexity { r["ppl"] = perplexity }
+        if let accuracy { r["acc"] = accuracy }
         if let reward { r["reward"] = reward }
         if let baseline { r["baseline"] = baseline }
         if let entropy { r["entropy"] = entropy }
