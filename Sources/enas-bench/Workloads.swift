@@ -18,6 +18,7 @@ let recurrentWorkloads: [String: RecurrentWorkload] = [
 func runTraining(_ id: String, minTime: Double, minSamples: Int) throws -> Result {
     if let w = recurrentWorkloads[id] { return try runRecurrent(id, w, minTime: minTime, minSamples: minSamples) }
     if id == "W4" { return try runController(minTime: minTime, minSamples: minSamples) }
+    if imageWorkloadParameters[id] != nil { return try runImage(id, minTime: minTime, minSamples: minSamples) }
     throw ENASError.invalidArgument("unknown workload \(id)")
 }
 
@@ -94,4 +95,77 @@ func runController(minTime: Double, minSamples: Int) throws -> Result {
     }
     return Result(seconds: seconds, calls: calls, value: 1 / seconds, unit: "arch/s", bandwidth: nil,
                   extra: ["step_ms": seconds * 1e3, "params": controller.parameterCount])
+}
+
+// MARK: - CNN workloads (W2, W2f, W3)
+
+/// The published micro cells (`cifar10_micro_final.sh`): normal, then reduction.
+let microNormal = "0 2 0 0 0 4 0 1 0 4 1 1 1 0 0 1 0 2 1 1"
+let microReduce = "1 0 1 0 0 3 0 2 1 1 3 1 1 0 0 4 0 3 1 1"
+/// The first 12 layers of the published macro architecture (`|` only for reading).
+let macroArchitecture12 = "0 | 3 0 | 0 1 0 | 2 0 0 1 | 2 0 0 0 0 | 3 1 1 0 1 0 | 2 0 0 0 0 0 1 | 2 0 1 1 0 1 1 1 | "
+    + "1 0 1 1 1 0 1 0 1 | 0 0 0 0 0 0 0 0 0 0 | 2 0 0 0 0 0 1 0 0 0 0 | 0 1 0 0 1 1 0 0 0 0 1 1"
+
+/// A CNN child ready to step: its logits in training mode and the parameters the step updates.
+struct ImageChild {
+    let parameters: [Variable]
+    let logits: (Variable) throws -> Variable
+}
+
+let imageWorkloadParameters = ["W2": 529_300, "W2f": 608_540, "W3": 253_296]
+
+/// W2 (shared micro, search mode), W2f (fixed micro, retrain mode), W3 (shared macro, search mode); each built with
+/// seed 1 for the weights. The parameter list is the child's (for W2/W3, the sampled child's slice of ω).
+func makeImageChild(_ id: String) throws -> ImageChild {
+    var rng = RandomSource(seed: 1)
+    switch id {
+    case "W2":
+        let architecture = try MicroArchitecture.parse(microNormal + " " + microReduce)
+        let network = try SharedMicroNetwork(layerCount: 6, width: 20, blockCount: 5, inChannels: 3, classes: 10, rng: &rng)
+        return ImageChild(parameters: try network.parameters(for: architecture)) {
+            try network.logits($0, architecture: architecture, training: true)
+        }
+    case "W2f":
+        let architecture = try MicroArchitecture.parse(microNormal + " " + microReduce)
+        let network = try MicroNetwork(architecture: architecture, layerCount: 6, width: 20, inChannels: 3, imageSize: (32, 32),
+                                       classes: 10, rng: &rng)
+        return ImageChild(parameters: network.parameters) { try network.logits($0, training: true) }
+    case "W3":
+        let architecture = try MacroArchitecture.parse(macroArchitecture12)
+        let network = try SharedMacroNetwork(layerCount: 12, width: 36, inChannels: 3, classes: 10, rng: &rng)
+        return ImageChild(parameters: try network.parameters(for: architecture)) {
+            try network.logits($0, architecture: architecture, training: true)
+        }
+    default: throw ENASError.invalidArgument("unknown CNN workload \(id)")
+    }
+}
+
+/// One SGD step (lr 0.05, Nesterov 0.9, weight decay 2e-4) of a CNN child on a batch of 32 standard-normal
+/// 3×32×32 images with random labels (4 batches, read in turn; prepared outside the timed step).
+func runImage(_ id: String, minTime: Double, minSamples: Int) throws -> Result {
+    let batch = 32, batchCount = 4
+    let child = try makeImageChild(id)
+    let count = child.parameters.reduce(0) { $0 + $1.value.count }
+    guard count == imageWorkloadParameters[id] else {
+        fatalError("[\(id)] parameter count \(count), BENCH.md says \(imageWorkloadParameters[id]!): not the same network")
+    }
+    var dataRng = RandomSource(seed: 2)
+    let images = (0..<batchCount).map { _ in Tensor(shape: [batch, 3, 32, 32]) { dataRng.normal() } }
+    let labels = (0..<batchCount).map { _ in (0..<batch).map { _ in Int32(dataRng.int(below: 10)) } }
+    let optimizer = SGD(learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 2e-4)
+    var next = 0
+    var lastLoss: Float = 0
+    let (seconds, calls) = measure(minTime: minTime, minSamples: minSamples) {
+        do {
+            let k = next % batchCount
+            let loss = try softmaxCrossEntropy(try child.logits(Variable(images[k])), labels: labels[k])
+            try loss.backward()
+            optimizer.step(child.parameters)
+            for p in child.parameters { p.zeroGrad() }
+            lastLoss = loss.value.scalar
+            next += 1
+        } catch { fatalError("[\(id)] step \(next): \(error)") }
+    }
+    return Result(seconds: seconds, calls: calls, value: Double(batch) / seconds, unit: "images/s", bandwidth: nil,
+                  extra: ["step_ms": seconds * 1e3, "params": count, "last_loss": Double(lastLoss)])
 }

@@ -77,7 +77,7 @@ enum Workload {
     case elementwise(op: String, n: Int)
     /// Fused softmax–cross-entropy over a (rows, cols) logits matrix.
     case softmaxCrossEntropy(rows: Int, cols: Int)
-    /// One full training step of a BENCH.md workload (`W1s`, `W1p`, `W4`).
+    /// One full training step of a BENCH.md workload (`W1s`, `W1p`, `W4`, `W2`, `W2f`, `W3`).
     case training(id: String)
 }
 
@@ -139,6 +139,12 @@ let rows: [Row] = [
     Row(name: "W1p", note: "recurrent cell H 1000, B 64, T 35: SGD step; tokens/s", workload: .training(id: "W1p")),
     Row(name: "W4", note: "controller (recurrent space): sample + REINFORCE Adam step; architectures/s",
         workload: .training(id: "W4")),
+    Row(name: "W2", note: "micro CNN child, search mode, C 20, 6+2 cells, B 32: SGD step; images/s",
+        workload: .training(id: "W2")),
+    Row(name: "W2f", note: "micro CNN, fixed (retrain) mode, C 20, 6+2 cells, B 32: SGD step; images/s",
+        workload: .training(id: "W2f")),
+    Row(name: "W3", note: "macro CNN child, search mode, 12 layers, F 36, B 32: SGD step; images/s",
+        workload: .training(id: "W3")),
 ]
 
 // MARK: - Timing
