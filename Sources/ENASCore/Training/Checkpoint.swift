@@ -35,6 +35,12 @@ public struct Checkpoint {
     }
 
     /// Serializes and writes atomically (temp file, fsync, rename).
+    /// The tensors whose names start with `prefix`, keyed by the rest of the name (optimizer buffers).
+    public func tensors(withPrefix prefix: String) -> [String: Tensor] {
+        Dictionary(tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) },
+                   uniquingKeysWith: { first, _ in first })
+    }
+
     public func write(to path: String) throws {
         var index: [[String: Any]] = []
         var offset = 0

@@ -57,7 +57,7 @@ public struct ImageSearchConfig: Codable, Equatable, Sendable {
         c.reinforce.epsilon = 1e-3
         c.reinforce.entropyWeight = 1e-4
         c.reinforce.baselineDecay = 0.99
-        c.training.learningRate = LearningRateScheduleConfig(kind: .cosine, initial: 0.05, minimum: 0.0005, firstPeriod: 10, periodMultiplier: 2)
+        c.training.learningRate = LearningRateScheduleConfig.cosine(maximum: 0.05, minimum: 0.0005, firstPeriod: 10, periodMultiplier: 2)
         c.training.momentum = 0.9
         c.training.gradientClip = 5
         switch space {

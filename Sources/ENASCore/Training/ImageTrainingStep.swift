@@ -3,7 +3,7 @@ public struct ImageTrainingConfig: Codable, Equatable, Sendable {
     /// Images per SGD step.
     public var batchSize = 128
     /// Per-epoch schedule; the authors' CNNs: SGDR cosine 0.05 → 0.0005, T0 10, Tmul 2.
-    public var learningRate = LearningRateScheduleConfig(kind: .cosine, initial: 0.05, minimum: 0.0005, firstPeriod: 10, periodMultiplier: 2)
+    public var learningRate = LearningRateScheduleConfig.cosine(maximum: 0.05, minimum: 0.0005, firstPeriod: 10, periodMultiplier: 2)
     /// Nesterov momentum (authors: 0.9).
     public var momentum: Float = 0.9
     /// L2 weight decay on the weights a step touches (authors: 1e-4 micro, 2.5e-4 macro search; 2e-4 retraining).

@@ -32,6 +32,11 @@ public struct LearningRateScheduleConfig: Codable, Equatable, Sendable {
 
     public static func constant(_ rate: Float) -> Self { Self(kind: .constant, initial: rate) }
 
+    /// SGDR cosine from `maximum` to `minimum` over periods of T0, T0·Tmul, … epochs.
+    public static func cosine(maximum: Float, minimum: Float, firstPeriod: Double, periodMultiplier: Double) -> Self {
+        Self(kind: .cosine, initial: maximum, minimum: minimum, firstPeriod: firstPeriod, periodMultiplier: periodMultiplier)
+    }
+
     public var schedule: LearningRateSchedule {
         switch kind {
         case .constant: .constant(initial)
