@@ -11,8 +11,8 @@ Thread counts for numpy's matmul are set with threadpoolctl (`python3 -m pip ins
 Timing matches enas-bench: a warm-up call, samples of >= 50 ms each until --min-time seconds, the median sample.
 Each row is measured by enas-bench and then by numpy right away, so both see the same machine load; on a shared,
 noisy machine --repeat N alternates them N times per row and keeps each side's best.
---workloads [W1s,W1p,W4] also times enas-bench's workload rows (one full training step, ../shared/BENCH.md) against
-PyTorch on CPU (bench/pytorch_reference.py in a child process; skipped with a note when torch is not importable) and
+--workloads [W1s,W1p,W4,W2,W2f,W3] also times enas-bench's workload rows (one full training step, ../shared/BENCH.md)
+against PyTorch on CPU (the CNN rows in NCHW and channels-last, the faster kept) (bench/pytorch_reference.py in a child process; skipped with a note when torch is not importable) and
 prints a second table with the ratio and BENCH.md's 2-thread goals.
 """
 import argparse
@@ -165,7 +165,7 @@ def numpy_child(min_time):
 # child process (TorchChild) answering one row at a time. Without an importable torch, those rows print "-" as their
 # reference and a note says why. BENCH.md's goals (2-thread throughput ratio ours / PyTorch) are checked in the table.
 
-WORKLOAD_GOALS = {"W1s": 2.5, "W1p": 2.0, "W4": 5.0}
+WORKLOAD_GOALS = {"W1s": 2.5, "W1p": 2.0, "W4": 5.0, "W2": 2.0, "W2f": 2.0, "W3": 1.5}
 # W1p at 1 thread is ~5 s per step: fewer samples keep its rows within minutes.
 WORKLOAD_MIN_SAMPLES = {"W1p": 3}
 
@@ -270,8 +270,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="measure each row N times, keep each side's best")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--save", metavar="PATH", help="also write all results as JSON to PATH")
-    parser.add_argument("--workloads", nargs="?", const="W1s,W1p,W4", default=None, metavar="LIST",
-                        help="also run the workload rows (default list W1s,W1p,W4) against PyTorch")
+    parser.add_argument("--workloads", nargs="?", const="W1s,W1p,W4,W2,W2f,W3", default=None, metavar="LIST",
+                        help="also run the workload rows (default list W1s,W1p,W4,W2,W2f,W3) against PyTorch")
     parser.add_argument("--no-kernels", action="store_true", help="skip the kernel rows (with --workloads)")
     parser.add_argument("--workload-min-time", type=float, default=5.0,
                         help="seconds of timed steps per workload row and side (default 5)")
@@ -399,6 +399,11 @@ def print_workloads(results, torch_note, kernel_rows, args):
     def fmt(value, digits=1):
         return "-" if value is None else f"{value:.{digits}f}"
 
+    def layouts(theirs):
+        if not theirs or "layout" not in theirs:
+            return "-"
+        return f"NCHW {theirs['nchw_images_per_s']:.1f}, CL {theirs['channels_last_images_per_s']:.1f}"
+
     table = []
     for mine, theirs in results:
         ratio = mine["value"] / theirs["value"] if theirs and theirs["value"] > 0 else None
@@ -410,13 +415,13 @@ def print_workloads(results, torch_note, kernel_rows, args):
                                           else f" (PyTorch {theirs['params']:,})")
         table.append((mine["row"], str(mine["threads"]), fmt(mine["value"]), fmt(theirs and theirs["value"]),
                       mine["unit"], fmt(ratio, 2), fmt(mine["step_ms"]), fmt(theirs and theirs["step_ms"]),
-                      fmt(mine.get("gflops")), fmt(theirs and theirs.get("gflops")), params, verdict))
+                      fmt(mine.get("gflops")), fmt(theirs and theirs.get("gflops")), params, layouts(theirs), verdict))
     headings = ("workload", "threads", "ours", "PyTorch", "unit", "ratio", "ours ms/step", "PyTorch ms/step",
-                "ours GFLOP/s", "PyTorch GFLOP/s", "params", "goal (2 threads)")
+                "ours GFLOP/s", "PyTorch GFLOP/s", "params", "PyTorch layouts (CNN)", "goal (2 threads)")
     print()
     print(f"- {torch_note}" if args.markdown else torch_note)
     print(("- " if args.markdown else "") + "workloads: one full training step (../shared/BENCH.md); ratio = ours / "
-          f"PyTorch throughput; median step of ≥ {args.workload_min_time:g} s of steps (W1p: ≥ "
+          f"PyTorch throughput (CNN rows: the faster of PyTorch's NCHW and channels-last runs, CL); median step of ≥ {args.workload_min_time:g} s of steps (W1p: ≥ "
           f"{WORKLOAD_MIN_SAMPLES['W1p']} steps)" + (f", best of {args.repeat} alternating runs" if args.repeat > 1 else ""))
     gemm = [r for r in kernel_rows if r["row"] == "gemm NN 2048x2048x2048" and r["threads"] == 2]
     w1p = [m for m, _ in results if m["row"] == "W1p" and m["threads"] == 2]
@@ -427,13 +432,13 @@ def print_workloads(results, torch_note, kernel_rows, args):
     print()
     if args.markdown:
         print("| " + " | ".join(headings) + " |")
-        print("|" + "|".join(["---"] + ["--:"] * 3 + ["---"] + ["--:"] * 5 + ["--:", "---"]) + "|")
+        print("|" + "|".join(["---"] + ["--:"] * 3 + ["---"] + ["--:"] * 5 + ["--:", "---", "---"]) + "|")
         for cells in table:
             print("| " + " | ".join(cells) + " |")
     else:
         widths = [max(len(h), *(len(cells[i]) for cells in table)) for i, h in enumerate(headings)]
         for cells in [headings] + table:
-            print("  ".join(c.ljust(w) if i in (0, 4, 11) else c.rjust(w)
+            print("  ".join(c.ljust(w) if i in (0, 4, 11, 12) else c.rjust(w)
                             for i, (c, w) in enumerate(zip(cells, widths))))
 
 
