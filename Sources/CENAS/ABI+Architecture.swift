@@ -1,33 +1,74 @@
 // Architectures across the ABI: parse the authors' integer strings ("rnn" = enas_lm's 2N form, "rnn-v1" = the
-// first code's f0-then-pairs form) or strict JSON, and write them back as strings, JSON, Graphviz DOT or one line.
+// first code's f0-then-pairs form, "macro", "micro") or strict JSON, and write them back as strings, JSON, Graphviz
+// DOT or one line.
 import Foundation
 import ENASCore
 
-/// The object behind an `enas_arch *`: an immutable, validated recurrent cell.
-final class ArchitectureObject: HandleObject {
-    static let kind = HandleKind.arch
-    let architecture: RecurrentCellArchitecture
+/// An architecture of any space.
+enum AnyArchitecture: Sendable {
+    case recurrent(RecurrentCellArchitecture)
+    case image(ImageArchitecture)
 
-    init(_ architecture: RecurrentCellArchitecture) { self.architecture = architecture }
+    /// "rnn", "macro" or "micro".
+    var space: String {
+        switch self {
+        case .recurrent: "rnn"
+        case .image(let a): a.kind.rawValue
+        }
+    }
 }
 
-/// The encoding named by the C string `argument` ("rnn" or "rnn-v1").
-func readEncoding(_ pointer: UnsafePointer<CChar>?, _ argument: String) throws -> RecurrentCellArchitecture.Encoding {
-    let name = try readText(pointer, argument)
-    guard let encoding = RecurrentCellArchitecture.Encoding(rawValue: name) else {
-        throw ABIError.invalidArgument(
-            "\(argument) = \(quoted(name)) is not a known architecture form (known: 'rnn' = enas_lm's p1 f1 … pN fN, "
-                + "'rnn-v1' = the first code's f0 p1 f1 … pN fN)")
+/// The object behind an `enas_arch *`: an immutable, validated architecture of one space.
+final class ArchitectureObject: HandleObject {
+    static let kind = HandleKind.arch
+    let architecture: AnyArchitecture
+
+    init(_ architecture: AnyArchitecture) { self.architecture = architecture }
+    init(_ cell: RecurrentCellArchitecture) { architecture = .recurrent(cell) }
+    init(_ image: ImageArchitecture) { architecture = .image(image) }
+
+    /// The recurrent cell, or an error naming `function`'s need.
+    func recurrent(_ what: String) throws -> RecurrentCellArchitecture {
+        guard case .recurrent(let cell) = architecture else {
+            throw ABIError.invalidArgument("\(what) needs a recurrent cell ('rnn'), got a \(architecture.space) architecture")
+        }
+        return cell
     }
-    return encoding
+
+    func image(_ what: String) throws -> ImageArchitecture {
+        guard case .image(let a) = architecture else {
+            throw ABIError.invalidArgument("\(what) needs a CNN architecture ('macro' or 'micro'), got a recurrent cell")
+        }
+        return a
+    }
+}
+
+/// An architecture string form: a recurrent cell's encoding or a CNN space.
+enum ArchitectureForm {
+    case recurrent(RecurrentCellArchitecture.Encoding)
+    case image(ImageSpaceKind)
+}
+
+/// The form named by the C string `argument` ("rnn", "rnn-v1", "macro" or "micro").
+func readForm(_ pointer: UnsafePointer<CChar>?, _ argument: String) throws -> ArchitectureForm {
+    let name = try readText(pointer, argument)
+    if let encoding = RecurrentCellArchitecture.Encoding(rawValue: name) { return .recurrent(encoding) }
+    if let kind = ImageSpaceKind(rawValue: name) { return .image(kind) }
+    throw ABIError.invalidArgument(
+        "\(argument) = \(quoted(name)) is not a known architecture form (known: 'rnn' = enas_lm's p1 f1 … pN fN, "
+            + "'rnn-v1' = the first code's f0 p1 f1 … pN fN, 'macro' = per layer op then skip bits, "
+            + "'micro' = normal then reduction cell, per block idx op idx op)")
 }
 
 /// Keys the JSON form may hold, at the top level and per node; anything else is a typo and an error.
 private let architectureKeys: Set<String> = ["first_activation", "nodes", "output"]
 private let nodeKeys: Set<String> = ["previous", "activation"]
 
-/// Decodes the strict JSON form; every failure is `ENAS_ERR_FORMAT` (a corrupt string).
-private func decodeArchitecture(_ text: String) throws -> RecurrentCellArchitecture {
+/// Keys of the CNN spaces' JSON forms.
+private let imageArchitectureKeys: [String: Set<String>] = ["macro": ["space", "layers"], "micro": ["space", "normal", "reduce"]]
+
+/// Decodes the strict JSON form of any space; every failure is `ENAS_ERR_FORMAT` (a corrupt string).
+private func decodeArchitecture(_ text: String) throws -> AnyArchitecture {
     func corrupt(_ message: String) -> ABIError { ABIError(status: .format, message: "json: \(message)") }
     let data = Data(text.utf8)
     guard let parsed = try? JSONSerialization.jsonObject(with: data) else {
@@ -35,6 +76,19 @@ private func decodeArchitecture(_ text: String) throws -> RecurrentCellArchitect
     }
     guard let object = parsed as? [String: Any] else {
         throw corrupt("must be a JSON object with keys first_activation, nodes, output")
+    }
+    if let space = object["space"] {
+        guard let name = space as? String, let known = imageArchitectureKeys[name] else {
+            throw corrupt("space \(space) is not 'macro' or 'micro' (a recurrent cell's JSON has no space key)")
+        }
+        if let unknown = Set(object.keys).subtracting(known).sorted().first {
+            throw corrupt("unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        do { return .image(try JSONDecoder().decode(ImageArchitecture.self, from: data)) } catch let error as DecodingError {
+            throw corrupt(describe(error))
+        } catch let error as ENASError {
+            throw corrupt(error.message)
+        }
     }
     if let unknown = Set(object.keys).subtracting(architectureKeys).sorted().first {
         throw corrupt("unknown key '\(unknown)' (known: first_activation, nodes, output)")
@@ -50,7 +104,7 @@ private func decodeArchitecture(_ text: String) throws -> RecurrentCellArchitect
         }
     }
     do {
-        return try JSONDecoder().decode(RecurrentCellArchitecture.self, from: data)
+        return .recurrent(try JSONDecoder().decode(RecurrentCellArchitecture.self, from: data))
     } catch let error as DecodingError {
         throw corrupt(describe(error))
     } catch let error as ENASError {
@@ -74,11 +128,16 @@ private func describe(_ error: DecodingError) -> String {
     }
 }
 
-/// The JSON form: {"first_activation": …, "nodes": [{"activation": …, "previous": …}, …], "output": …}.
-func architectureJSON(_ architecture: RecurrentCellArchitecture) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(architecture), as: UTF8.self)
+/// The JSON form: {"first_activation": …, "nodes": [{"activation": …, "previous": …}, …], "output": …} for a cell,
+/// {"space": "macro", "layers": […]} or {"space": "micro", "normal": […], "reduce": […]} for a CNN.
+func architectureJSON(_ architecture: AnyArchitecture) throws -> String {
+    switch architecture {
+    case .recurrent(let cell):
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(cell), as: UTF8.self)
+    case .image(let a): return try a.json()
+    }
 }
 
 /// `int32_t enas_arch_parse(const char *text, const char *space, enas_arch **out)`
@@ -90,8 +149,11 @@ public func enas_arch_parse(
         let out = try required(out, "out")
         out.pointee = nil
         let text = try readText(text, "text")
-        let encoding = try readEncoding(space, "space")
-        let architecture = try RecurrentCellArchitecture.parse(text, encoding: encoding)
+        let architecture: AnyArchitecture
+        switch try readForm(space, "space") {
+        case .recurrent(let encoding): architecture = .recurrent(try RecurrentCellArchitecture.parse(text, encoding: encoding))
+        case .image(let kind): architecture = .image(try ImageArchitecture.parse(text, kind: kind))
+        }
         out.pointee = HandleRegistry.shared.register(ArchitectureObject(architecture))
     }
 }
@@ -115,8 +177,14 @@ public func enas_arch_to_string(
 ) -> Int32 {
     abiCall("enas_arch_to_string") {
         let object = try HandleRegistry.shared.lookup(arch, as: ArchitectureObject.self, argument: "arch")
-        let encoding = try readEncoding(space, "space")
-        try writeText(try object.architecture.encoded(as: encoding), buf, cap, needed)
+        let text: String
+        switch (try readForm(space, "space"), object.architecture) {
+        case (.recurrent(let encoding), .recurrent(let cell)): text = try cell.encoded(as: encoding)
+        case (.image(let kind), .image(let a)) where a.kind == kind: text = a.encoded
+        default:
+            throw ABIError.invalidArgument("space = \(quoted(try readText(space, "space"))) cannot write a \(object.architecture.space) architecture")
+        }
+        try writeText(text, buf, cap, needed)
     }
 }
 
@@ -138,7 +206,11 @@ public func enas_arch_to_dot(
 ) -> Int32 {
     abiCall("enas_arch_to_dot") {
         let object = try HandleRegistry.shared.lookup(arch, as: ArchitectureObject.self, argument: "arch")
-        try writeText(object.architecture.dot, buf, cap, needed)
+        switch object.architecture {
+        case .recurrent(let cell): try writeText(cell.dot, buf, cap, needed)
+        case .image(.macro(let a)): try writeText(a.dot, buf, cap, needed)
+        case .image(.micro(let a)): try writeText(a.dot, buf, cap, needed)
+        }
     }
 }
 
@@ -149,7 +221,38 @@ public func enas_arch_describe(
 ) -> Int32 {
     abiCall("enas_arch_describe") {
         let object = try HandleRegistry.shared.lookup(arch, as: ArchitectureObject.self, argument: "arch")
-        try writeText(object.architecture.description, buf, cap, needed)
+        switch object.architecture {
+        case .recurrent(let cell): try writeText(cell.description, buf, cap, needed)
+        case .image(let a): try writeText(a.description, buf, cap, needed)
+        }
+    }
+}
+
+/// `int32_t enas_arch_to_dot_cell(const enas_arch *arch, const char *cell, char *buf, size_t cap, size_t *needed)`
+@_cdecl("enas_arch_to_dot_cell")
+public func enas_arch_to_dot_cell(
+    _ arch: OpaquePointer?, _ cell: UnsafePointer<CChar>?, _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt,
+    _ needed: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    abiCall("enas_arch_to_dot_cell") {
+        let object = try HandleRegistry.shared.lookup(arch, as: ArchitectureObject.self, argument: "arch")
+        let cell = try readText(cell, "cell")
+        guard case .image(.micro(let a)) = object.architecture else {
+            throw ABIError.invalidArgument("arch is a \(object.architecture.space) architecture; only micro architectures have cells")
+        }
+        guard cell == "normal" || cell == "reduce" else { throw ABIError.invalidArgument("cell = \(quoted(cell)) is not 'normal' or 'reduce'") }
+        try writeText(try a.dot(cell: cell), buf, cap, needed)
+    }
+}
+
+/// `int32_t enas_arch_space(const enas_arch *arch, char *buf, size_t cap, size_t *needed)`
+@_cdecl("enas_arch_space")
+public func enas_arch_space(
+    _ arch: OpaquePointer?, _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ needed: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    abiCall("enas_arch_space") {
+        let object = try HandleRegistry.shared.lookup(arch, as: ArchitectureObject.self, argument: "arch")
+        try writeText(object.architecture.space, buf, cap, needed)
     }
 }
 

@@ -1,14 +1,62 @@
-// Recurrent-cell searches across the ABI: create from strict JSON over a corpus, run with an event callback and a
-// thread-safe cancel request, read history and state, derive, save/load checkpoints, read and write ω and θ.
+// Searches across the ABI — recurrent cells over a corpus, macro/micro CNNs over images: create from strict JSON,
+// run with an event callback and a thread-safe cancel request, read history and state, derive, save/load
+// checkpoints, read and write ω and θ.
 import Foundation
 import Synchronization
 import ENASCore
+
+/// What the ABI needs of a search, whatever its space.
+protocol ABISearch: AnyObject {
+    var epoch: Int { get }
+    var phase: SearchEvent.Phase { get }
+    var stepInPhase: Int { get }
+    var sharedWeightsSteps: Int { get }
+    var controllerSteps: Int { get }
+    var nonFiniteInARow: Int { get }
+    var history: [[String: Any]] { get }
+    var log: JSONLinesLog? { get set }
+    var controller: ControllerNetwork { get }
+    func run(epochs: Int, onEvent: (SearchEvent) -> Bool) throws
+    func save(to path: String) throws
+    var spaceName: String { get }
+    var strategyName: String { get }
+    var configuredEpochs: Int { get }
+    var configText: String { get throws }
+    /// ω.
+    var sharedWeights: any Layer { get }
+    /// The derived architecture and its validation metric (perplexity for rnn, accuracy for CNNs).
+    func deriveAny(samples: Int?) throws -> (AnyArchitecture, Double)
+}
+
+extension RecurrentSearch: ABISearch {
+    var spaceName: String { "rnn" }
+    var strategyName: String { config.strategy.rawValue }
+    var configuredEpochs: Int { config.epochs }
+    var configText: String { get throws { String(decoding: try StrictJSON.encode(config), as: UTF8.self) } }
+    var sharedWeights: any Layer { sharedModel }
+    func deriveAny(samples: Int?) throws -> (AnyArchitecture, Double) {
+        let (architecture, perplexity) = try derive(samples: samples)
+        return (.recurrent(architecture), perplexity)
+    }
+}
+
+extension ImageSearch: ABISearch {
+    var spaceName: String { config.space.rawValue }
+    var strategyName: String { config.strategy.rawValue }
+    var configuredEpochs: Int { config.epochs }
+    var configText: String { get throws { String(decoding: try StrictJSON.encode(config), as: UTF8.self) } }
+    var sharedWeights: any Layer { network.layer }
+    func deriveAny(samples: Int?) throws -> (AnyArchitecture, Double) {
+        let (architecture, accuracy) = try derive(samples: samples)
+        return (.image(architecture), accuracy)
+    }
+}
 
 /// The object behind an `enas_search *`. The search itself is used by one thread at a time (enas.h); `control` and
 /// `state` are the parts another thread may touch during a run (request a cancel, read the progress snapshot).
 final class SearchObject: HandleObject, @unchecked Sendable {
     static let kind = HandleKind.search
-    let search: RecurrentSearch
+    let search: any ABISearch
     let control = RunControl(kind: "search")
     /// The latest `enas_search_state_json` text, refreshed at every step boundary (readable from any thread).
     private let state = Mutex("{}")
@@ -17,14 +65,14 @@ final class SearchObject: HandleObject, @unchecked Sendable {
     /// The JSON-lines log file, when one is set.
     private(set) var logPath: String?
 
-    init(_ search: RecurrentSearch) throws {
+    init(_ search: any ABISearch) throws {
         self.search = search
-        configText = String(decoding: try StrictJSON.encode(search.config), as: UTF8.self)
+        configText = try search.configText
         try refreshState(running: false)
     }
 
     /// The parameter namespaces: ω (the shared model) then θ (names starting with "controller.").
-    var layers: [any Layer] { [search.sharedModel, search.controller] }
+    var layers: [any Layer] { [search.sharedWeights, search.controller] }
 
     func setLog(_ path: String?) throws {
         search.log = try path.map { try JSONLinesLog(path: $0) }
@@ -36,10 +84,10 @@ final class SearchObject: HandleObject, @unchecked Sendable {
     func refreshState(running: Bool) throws {
         let s = search
         let record: [String: Any] = [
-            "space": "rnn",
-            "strategy": s.config.strategy.rawValue,
+            "space": s.spaceName,
+            "strategy": s.strategyName,
             "epoch": s.epoch,
-            "epochs": s.config.epochs,
+            "epochs": s.configuredEpochs,
             "phase": s.phase.rawValue,
             "step": s.stepInPhase,
             "shared_weights_steps": s.sharedWeightsSteps,
@@ -47,7 +95,7 @@ final class SearchObject: HandleObject, @unchecked Sendable {
             "steps_done_in_epoch": s.phase == .sharedWeights ? s.stepInPhase : s.sharedWeightsSteps + s.stepInPhase,
             "history_length": s.history.count,
             "non_finite_in_a_row": s.nonFiniteInARow,
-            "shared_parameter_count": s.sharedModel.parameterCount,
+            "shared_parameter_count": s.sharedWeights.parameterCount,
             "controller_parameter_count": s.controller.parameterCount,
             "threads": Parallel.threadCount,
             "running": running,
@@ -71,9 +119,49 @@ public func enas_search_create(
         out.pointee = nil
         let text = try readText(configJSON, "config_json")
         let corpus = try HandleRegistry.shared.lookup(corpus, as: CorpusObject.self, argument: "corpus").corpus
-        let config = try RecurrentSearchConfig.fromJSON(text)
+        let config = try RecurrentSearchConfig.fromJSON(try recurrentConfigText(text))
         let object = try SearchObject(try RecurrentSearch(config: config, corpus: corpus))
         out.pointee = HandleRegistry.shared.register(object)
+    }
+}
+
+/// A recurrent config's text without its optional `"space": "rnn"` (a CNN space here is an error).
+func recurrentConfigText(_ text: String) throws -> String {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], var body = Optional(object),
+          let space = body.removeValue(forKey: "space") else { return text }
+    guard space as? String == "rnn" else {
+        throw ABIError.invalidArgument("config_json: space \(space) needs image data: use enas_search_create_images for 'macro' and 'micro'")
+    }
+    return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+}
+
+/// `int32_t enas_search_create_images(const char *config_json, const enas_images *images, enas_search **out)`
+@_cdecl("enas_search_create_images")
+public func enas_search_create_images(
+    _ configJSON: UnsafePointer<CChar>?, _ images: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall("enas_search_create_images") {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let text = try readText(configJSON, "config_json")
+        let data = try HandleRegistry.shared.lookup(images, as: ImagesObject.self, argument: "images").data
+        let config = try ImageSearchConfig.fromJSON(text)
+        out.pointee = HandleRegistry.shared.register(try SearchObject(try ImageSearch(config: config, data: data)))
+    }
+}
+
+/// `int32_t enas_search_load_images(const char *path, const enas_images *images, enas_search **out)`
+@_cdecl("enas_search_load_images")
+public func enas_search_load_images(
+    _ path: UnsafePointer<CChar>?, _ images: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall("enas_search_load_images") {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let path = try readText(path, "path")
+        guard !path.isEmpty else { throw ABIError.invalidArgument("path is empty") }
+        let data = try HandleRegistry.shared.lookup(images, as: ImagesObject.self, argument: "images").data
+        out.pointee = HandleRegistry.shared.register(try SearchObject(try ImageSearch.load(from: path, data: data)))
     }
 }
 
@@ -127,7 +215,7 @@ public func enas_search_run(
             throw ABIError.invalidArgument("epochs = \(epochs) is negative (-1 runs the config's remaining epochs)")
         }
         let s = object.search
-        let count = epochs == -1 ? max(0, s.config.epochs - s.epoch) : Int(epochs)
+        let count = epochs == -1 ? max(0, s.configuredEpochs - s.epoch) : Int(epochs)
         try object.control.run { stopRequested in
             defer { try? object.refreshState(running: false) }
             try s.run(epochs: count) { event in
@@ -170,7 +258,7 @@ public func enas_search_state_json(
     }
 }
 
-/// `int32_t enas_search_derive(enas_search *search, int32_t samples, enas_arch **out, double *valid_ppl)`
+/// `int32_t enas_search_derive(enas_search *search, int32_t samples, enas_arch **out, double *valid_metric)`
 @_cdecl("enas_search_derive")
 public func enas_search_derive(
     _ search: OpaquePointer?, _ samples: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?,
@@ -180,15 +268,15 @@ public func enas_search_derive(
         let out = try required(out, "out")
         out.pointee = nil
         let object = try HandleRegistry.shared.lookup(search, as: SearchObject.self, argument: "search")
-        let validPPL = try required(validPPL, "valid_ppl")
+        let validPPL = try required(validPPL, "valid_metric")
         guard samples >= 0 else {
             throw ABIError.invalidArgument("samples = \(samples) is negative (0 uses the config's derive_samples)")
         }
-        let (architecture, perplexity) = try object.control.exclusive {
+        let (architecture, metric) = try object.control.exclusive {
             defer { try? object.refreshState(running: false) }
-            return try object.search.derive(samples: samples == 0 ? nil : Int(samples))
+            return try object.search.deriveAny(samples: samples == 0 ? nil : Int(samples))
         }
-        validPPL.pointee = perplexity
+        validPPL.pointee = metric
         out.pointee = HandleRegistry.shared.register(ArchitectureObject(architecture))
     }
 }

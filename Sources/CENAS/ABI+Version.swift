@@ -2,7 +2,7 @@
 import ENASCore
 
 /// The ABI version of enas.h (`ENAS_ABI_VERSION`).
-let abiVersion: Int32 = 1
+let abiVersion: Int32 = 2
 
 /// The library's version.
 let libraryVersion = "0.1.0"

@@ -8,6 +8,7 @@ enum HandleKind: String, Sendable {
     case tensor
     case arch
     case corpus
+    case images
     case search
     case model
 

@@ -854,7 +854,7 @@ static void test_search(void) {
     CHECK_ERROR(enas_search_derive(search, 2, NULL, &ppl), ENAS_ERR_INVALID_ARGUMENT, "enas_search_derive",
                 "out is NULL");
     CHECK_ERROR(enas_search_derive(search, 2, &derived, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_search_derive",
-                "valid_ppl is NULL");
+                "valid_metric is NULL");
     CHECK_ERROR(enas_search_set_log(search, ""), ENAS_ERR_INVALID_ARGUMENT, "enas_search_set_log", "path is empty");
     CHECK_ERROR(enas_search_state_json(search, NULL, 0, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_search_state_json",
                 "buf and needed are both NULL");
@@ -968,7 +968,7 @@ static void test_model(void) {
     CHECK_ERROR(enas_model_evaluate(model, "validation", &after), ENAS_ERR_INVALID_ARGUMENT, "enas_model_evaluate",
                 "split = 'validation'");
     CHECK_ERROR(enas_model_evaluate(model, "test", NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_evaluate",
-                "ppl is NULL");
+                "metric is NULL");
     CHECK_ERROR(enas_model_train(model, -5, NULL, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_train",
                 "epochs = -5");
     CHECK_ERROR(enas_model_num_params(model, NULL), ENAS_ERR_INVALID_ARGUMENT, "enas_model_num_params",
@@ -996,6 +996,180 @@ static void test_model(void) {
     CHECK_OK(enas_corpus_free(corpus));
 }
 
+/* Reads a two-call text output into a malloc'd string (NULL on failure). */
+static char *read_arch_text(int32_t (*fn)(const enas_arch *, char *, size_t, size_t *), const enas_arch *arch) {
+    size_t needed = 0;
+    if (fn(arch, NULL, 0, &needed) != ENAS_OK) return NULL;
+    char *text = malloc(needed + 1);
+    if (fn(arch, text, needed + 1, &needed) != ENAS_OK) { free(text); return NULL; }
+    return text;
+}
+
+/* Image data from caller arrays (1×12×12, 3 classes), a tiny micro and macro search, derive, a CNN model trained,
+ * evaluated, predicted, saved and loaded; CNN architectures parse, write and draw; misuse is reported. */
+static void test_images(void) {
+    enum { n_train = 64, n_test = 16, side = 12 };
+    static uint8_t x_train[n_train * side * side], x_test[n_test * side * side];
+    int32_t y_train[n_train], y_test[n_test];
+    for (int i = 0; i < n_train * side * side; i++) x_train[i] = (uint8_t)(random_float() * 127 + 128);
+    for (int i = 0; i < n_test * side * side; i++) x_test[i] = (uint8_t)(random_float() * 127 + 128);
+    for (int i = 0; i < n_train; i++) y_train[i] = i % 3;
+    for (int i = 0; i < n_test; i++) y_test[i] = i % 3;
+    int64_t train_shape[4] = {n_train, 1, side, side}, test_shape[4] = {n_test, 1, side, side};
+    enas_images *images = NULL;
+    CHECK_OK(enas_images_from_arrays(x_train, train_shape, y_train, x_test, test_shape, y_test, ENAS_DTYPE_U8,
+                                     ENAS_DTYPE_I32, 3, 16, &images));
+    int64_t info[8] = {0};
+    CHECK_OK(enas_images_info(images, info));
+    CHECK(info[0] == 48 && info[1] == 16 && info[2] == 16 && info[3] == 1 && info[4] == side && info[6] == 3,
+          "images info %lld %lld %lld %lld %lld %lld", (long long)info[0], (long long)info[1], (long long)info[2],
+          (long long)info[3], (long long)info[4], (long long)info[6]);
+    {
+        enas_images *bad = NULL;
+        y_train[5] = 3;
+        CHECK_ERROR(enas_images_from_arrays(x_train, train_shape, y_train, x_test, test_shape, y_test, ENAS_DTYPE_U8,
+                                            ENAS_DTYPE_I32, 3, 16, &bad),
+                    ENAS_ERR_INVALID_ARGUMENT, "enas_images_from_arrays", "y_train[5] = 3");
+        y_train[5] = 5 % 3;
+        CHECK_ERROR(enas_images_from_arrays(x_train, train_shape, y_train, x_test, test_shape, y_test, ENAS_DTYPE_I64,
+                                            ENAS_DTYPE_I32, 3, 16, &bad),
+                    ENAS_ERR_INVALID_ARGUMENT, "enas_images_from_arrays", "not a pixel type");
+        int64_t other[4] = {n_test, 1, side - 1, side + 1};
+        CHECK_ERROR(enas_images_from_arrays(x_train, train_shape, y_train, x_test, other, y_test, ENAS_DTYPE_U8,
+                                            ENAS_DTYPE_I32, 3, 16, &bad),
+                    ENAS_ERR_SHAPE, "enas_images_from_arrays", "test split");
+        CHECK_ERROR(enas_images_load_fashion_mnist("/nonexistent/fashion", 5000, &bad), ENAS_ERR_IO,
+                    "enas_images_load_fashion_mnist", "/nonexistent/fashion");
+        CHECK_ERROR(enas_images_load_cifar10(NULL, 5000, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_load_cifar10",
+                    "directory is NULL");
+        CHECK(bad == NULL, "a failed images call left *out set");
+    }
+
+    /* Architectures of the CNN spaces. */
+    const char *micro = "0 2 0 0 0 4 0 1 0 4 1 1 1 0 0 1 0 2 1 1 1 0 1 0 0 3 0 2 1 1 3 1 1 0 0 4 0 3 1 1";
+    enas_arch *cells = NULL, *macro = NULL, *wrong = NULL;
+    CHECK_OK(enas_arch_parse(micro, "micro", &cells));
+    CHECK_OK(enas_arch_parse("0 | 3 0 | 0 1 0", "macro", &macro));
+    CHECK_ERROR(enas_arch_parse("0 3 0 0 1", "macro", &wrong), ENAS_ERR_FORMAT, "enas_arch_parse", "ends inside");
+    CHECK_ERROR(enas_arch_parse("0 2 0", "mezzo", &wrong), ENAS_ERR_INVALID_ARGUMENT, "enas_arch_parse", "'mezzo'");
+    char *space = read_arch_text(enas_arch_space, cells), *dot = read_arch_text(enas_arch_to_dot, cells);
+    char *json = read_arch_text(enas_arch_to_json, macro);
+    CHECK(space && strcmp(space, "micro") == 0, "space %s", space ? space : "(null)");
+    CHECK(dot && strstr(dot, "cluster_normal") && strstr(dot, "cluster_reduce"), "micro dot %s", dot ? dot : "(null)");
+    CHECK(json && strstr(json, "\"space\":\"macro\""), "macro json %s", json ? json : "(null)");
+    if (json) {
+        enas_arch *again = NULL;
+        CHECK_OK(enas_arch_from_json(json, &again));
+        char *text = NULL;
+        size_t needed = 0;
+        CHECK_OK(enas_arch_to_string(again, "macro", NULL, 0, &needed));
+        text = malloc(needed + 1);
+        CHECK_OK(enas_arch_to_string(again, "macro", text, needed + 1, &needed));
+        CHECK(strcmp(text, "0 3 0 0 1 0") == 0, "macro round trip '%s'", text);
+        free(text);
+        CHECK_ERROR(enas_arch_to_string(again, "rnn", NULL, 0, &needed), ENAS_ERR_INVALID_ARGUMENT,
+                    "enas_arch_to_string", "cannot write a macro");
+        CHECK_OK(enas_arch_free(again));
+    }
+    CHECK_ERROR(enas_arch_from_json("{\"space\": \"micro\", \"normal\": [], \"reduce\": [], \"extra\": 1}", &wrong),
+                ENAS_ERR_FORMAT, "enas_arch_from_json", "unknown key 'extra'");
+    {
+        size_t needed = 0;
+        CHECK_OK(enas_arch_to_dot_cell(cells, "reduce", NULL, 0, &needed));
+        CHECK_ERROR(enas_arch_to_dot_cell(macro, "normal", NULL, 0, &needed), ENAS_ERR_INVALID_ARGUMENT,
+                    "enas_arch_to_dot_cell", "only micro");
+    }
+    free(space);
+    free(dot);
+    free(json);
+
+    /* Searches of both spaces. */
+    const char *configs[2] = {
+        "{\"space\": \"micro\", \"layers\": 0, \"width\": 4, \"blocks\": 2, \"epochs\": 1, \"steps_per_epoch\": 3, "
+        "\"controller_steps_per_epoch\": 2, \"training\": {\"batch_size\": 8}, \"reinforce\": {\"samples_per_step\": 2}, "
+        "\"valid_batch_size\": 8, \"derive_samples\": 2}",
+        "{\"space\": \"macro\", \"layers\": 2, \"width\": 4, \"epochs\": 1, \"steps_per_epoch\": 3, "
+        "\"controller_steps_per_epoch\": 2, \"training\": {\"batch_size\": 8}, \"reinforce\": {\"samples_per_step\": 2}, "
+        "\"valid_batch_size\": 8, \"derive_samples\": 2}"};
+    enas_arch *derived = NULL;
+    for (int k = 0; k < 2; k++) {
+        enas_search *search = NULL;
+        CHECK_OK(enas_search_create_images(configs[k], images, &search));
+        CHECK_OK(enas_search_run(search, -1, NULL, NULL));
+        double accuracy = -1;
+        enas_arch *arch = NULL;
+        CHECK_OK(enas_search_derive(search, 0, &arch, &accuracy));
+        CHECK(accuracy >= 0 && accuracy <= 1, "derived validation accuracy %f", accuracy);
+        char *kind = read_arch_text(enas_arch_space, arch);
+        CHECK(kind && strcmp(kind, k == 0 ? "micro" : "macro") == 0, "derived space %s", kind ? kind : "(null)");
+        free(kind);
+        if (k == 0) derived = arch; else CHECK_OK(enas_arch_free(arch));
+        CHECK_OK(enas_search_free(search));
+    }
+    {
+        enas_search *search = NULL;
+        enas_corpus *corpus = NULL;
+        CHECK_ERROR(enas_search_create_images("{\"space\": \"micro\", \"widht\": 4}", images, &search),
+                    ENAS_ERR_INVALID_ARGUMENT, "enas_search_create_images", "widht");
+        CHECK_ERROR(enas_search_create_images("{}", (const enas_images *)cells, &search), ENAS_ERR_INVALID_HANDLE,
+                    "enas_search_create_images", "not an images");
+        int32_t tokens[64];
+        for (int i = 0; i < 64; i++) tokens[i] = i % 5;
+        CHECK_OK(enas_corpus_from_tokens(tokens, 64, tokens, 64, tokens, 64, ENAS_DTYPE_I32, 5, &corpus));
+        CHECK_ERROR(enas_search_create("{\"space\": \"micro\"}", corpus, &search), ENAS_ERR_INVALID_ARGUMENT,
+                    "enas_search_create", "enas_search_create_images");
+        enas_model *model = NULL;
+        CHECK_ERROR(enas_model_create(cells, "{}", corpus, &model), ENAS_ERR_INVALID_ARGUMENT, "enas_model_create",
+                    "needs a recurrent cell");
+        CHECK_OK(enas_corpus_free(corpus));
+    }
+
+    /* A CNN model: train, evaluate, predict, info, save, load. */
+    enas_model *model = NULL;
+    const char *retrain = "{\"epochs\": 1, \"layers\": 1, \"width\": 4, \"auxiliary_head\": false, "
+                          "\"training\": {\"batch_size\": 8}}";
+    CHECK_OK(enas_model_create_images(derived, retrain, images, &model));
+    CHECK_OK(enas_model_train(model, -1, NULL, NULL));
+    double test_accuracy = -1;
+    CHECK_OK(enas_model_evaluate(model, "test", &test_accuracy));
+    CHECK(test_accuracy >= 0 && test_accuracy <= 1, "test accuracy %f", test_accuracy);
+    {
+        size_t needed = 0;
+        CHECK_OK(enas_model_predict(model, x_test, ENAS_DTYPE_U8, test_shape, NULL, 0, &needed));
+        CHECK(needed == n_test * 3, "predict needs %zu", needed);
+        float probabilities[n_test * 3];
+        CHECK_OK(enas_model_predict(model, x_test, ENAS_DTYPE_U8, test_shape, probabilities, needed, &needed));
+        float row = probabilities[0] + probabilities[1] + probabilities[2];
+        CHECK(row > 0.999f && row < 1.001f, "probabilities sum to %f", row);
+        int64_t other[4] = {n_test, 1, side, side - 1};
+        CHECK_ERROR(enas_model_predict(model, x_test, ENAS_DTYPE_U8, other, probabilities, needed, &needed),
+                    ENAS_ERR_SHAPE, "enas_model_predict", "the model takes 1×12×12");
+        CHECK_ERROR(enas_model_predict(model, x_test, ENAS_DTYPE_U8, test_shape, probabilities, 3, &needed),
+                    ENAS_ERR_INVALID_ARGUMENT, "enas_model_predict", "cap_elements = 3");
+        char info_text[512];
+        CHECK_OK(enas_model_info_json(model, info_text, sizeof info_text, &needed));
+        CHECK(strstr(info_text, "\"metric\":\"accuracy\"") && strstr(info_text, "\"space\":\"micro\""), "info %s",
+              info_text);
+    }
+    char path[] = "/tmp/enas-cnn-model-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    CHECK_OK(enas_model_save(model, path));
+    enas_model *loaded = NULL;
+    CHECK_OK(enas_model_load_images(path, images, &loaded));
+    double again = -1;
+    CHECK_OK(enas_model_evaluate(loaded, "test", &again));
+    CHECK(again == test_accuracy, "a loaded model evaluates to %f, the saved one %f", again, test_accuracy);
+    remove(path);
+    CHECK_OK(enas_model_free(loaded));
+    CHECK_OK(enas_model_free(model));
+    CHECK_OK(enas_arch_free(derived));
+    CHECK_OK(enas_arch_free(cells));
+    CHECK_OK(enas_arch_free(macro));
+    CHECK_OK(enas_images_free(images));
+    CHECK_OK(enas_images_free(NULL));
+}
+
 int main(void) {
     test_version();
     test_tensor_roundtrip();
@@ -1005,6 +1179,7 @@ int main(void) {
     test_corpus();
     test_search();
     test_model();
+    test_images();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -41,7 +41,7 @@ extern "C" {
 
 /* The ABI version this header describes. Compare with enas_abi_version() at start-up: a mismatch means the header
  * and the loaded library disagree. A changed signature gets a new name (_v2); enums only grow at the end. */
-#define ENAS_ABI_VERSION 1
+#define ENAS_ABI_VERSION 2
 
 /* ---- Status codes (append-only) ---------------------------------------------------------------------------- */
 #define ENAS_OK 0
@@ -68,11 +68,14 @@ extern "C" {
 /* A dense float32 array owned by the library. */
 typedef struct enas_tensor enas_tensor;
 
-/* An immutable, validated architecture (for now: a recurrent cell). */
+/* An immutable, validated architecture of one space: a recurrent cell ("rnn"), a macro or a micro CNN. */
 typedef struct enas_arch enas_arch;
 
 /* An immutable language-modelling corpus: train/valid/test token streams over one vocabulary. */
 typedef struct enas_corpus enas_corpus;
+
+/* Immutable image data: train/validation/test splits (N×C×H×W), class count, normalization and augmentation. */
+typedef struct enas_images enas_images;
 
 /* A neural architecture search in progress: shared weights ω, controller θ, optimizer and random state. */
 typedef struct enas_search enas_search;
@@ -89,7 +92,9 @@ typedef struct enas_model enas_model;
  * The callback may call the read-only functions of the running handle (state, history, parameters), its save and
  * request_cancel; run, derive, set_log and set_parameter on the same handle return ENAS_ERR_INVALID_ARGUMENT.
  * Event keys (absent when not applicable): phase ("shared_weights", "controller"), epoch, step, steps (the phase's
- * length; for enas_model_train the run's total), loss (training cross-entropy, nats/token), ppl, reward, baseline,
+ * length; for enas_model_train the run's total), loss (training cross-entropy, nats/token or per image), ppl
+ * (recurrent), acc (CNN: the minibatch's training accuracy in phase 1, the samples' mean validation accuracy in
+ * phase 2 and derive), reward, baseline,
  * entropy, lr, architecture (one-line form), seconds (since the run began), eta_seconds, threads. NaN or infinite
  * values are written as null. */
 typedef int32_t (*enas_event_fn)(const char *event_json, void *user);
@@ -161,9 +166,17 @@ int32_t enas_tensor_matmul(const enas_tensor *a, const enas_tensor *b, enas_tens
  *   "rnn-v1"  melodyguan/enas's `f0 p1 f1 … pN fN` (f: 0 tanh, 1 ReLU, 2 identity, 3 sigmoid); the output averages the
  *             loose ends, e.g. the paper's PTB cell "0 0 0 1 1 2 1 2 0 2 0 5 1 1 0 6 1 8 1 8 1 8 1".
  * The JSON form carries everything: {"first_activation": "tanh", "nodes": [{"previous": 0, "activation": "relu"},
- * …], "output": "all_nodes" | "loose_ends"}, activations "tanh", "relu", "identity", "sigmoid". */
+ * …], "output": "all_nodes" | "loose_ends"}, activations "tanh", "relu", "identity", "sigmoid".
+ * CNN architectures (DESIGN §2):
+ *   "macro"   per layer i: op then i skip bits (ops 0 conv3x3, 1 sep_conv3x3, 2 conv5x5, 3 sep_conv5x5,
+ *             4 avg_pool3x3, 5 max_pool3x3); L(L+1)/2 integers.
+ *   "micro"   the normal cell then the reduction cell, per block `idx1 op1 idx2 op2` (idx 0 = cell k-2, 1 = cell
+ *             k-1, ≥ 2 = earlier block; ops 0 sep_conv3x3, 1 sep_conv5x5, 2 avg_pool3x3, 3 max_pool3x3, 4 identity).
+ * Their JSON: {"space": "macro", "layers": [{"operation": "conv3x3", "skips": [true, …]}, …]} or {"space": "micro",
+ * "normal": [{"inputs": [0, 1], "operations": ["sep_conv3x3", "identity"]}, …], "reduce": […]}. */
 
-/* Parses `text` (integers separated by spaces, commas, tabs or newlines) in the form `space` ("rnn" or "rnn-v1").
+/* Parses `text` (integers separated by spaces, commas, tabs, newlines or '|') in the form `space` ("rnn", "rnn-v1",
+ * "macro" or "micro").
  * An unknown space is ENAS_ERR_INVALID_ARGUMENT; a malformed string (not integers, wrong count, an activation code
  * out of range, a node reading itself or a later node) is ENAS_ERR_FORMAT. Free with enas_arch_free. */
 int32_t enas_arch_parse(const char *text, const char *space, enas_arch **out);
@@ -171,7 +184,8 @@ int32_t enas_arch_parse(const char *text, const char *space, enas_arch **out);
 /* Reads the JSON form. Invalid JSON, unknown or missing keys and invalid values are ENAS_ERR_FORMAT. */
 int32_t enas_arch_from_json(const char *json, enas_arch **out);
 
-/* Two-call pattern: the integer string of the architecture in the form `space`. The "rnn" form cannot express a
+/* Two-call pattern: the integer string of the architecture in the form `space` (a CNN architecture only in its own
+ * space's form; another is ENAS_ERR_INVALID_ARGUMENT). The "rnn" form cannot express a
  * node-0 activation other than tanh: that is ENAS_ERR_INVALID_ARGUMENT, never a silent change. Neither string
  * carries the output mode (see enas_arch_describe / enas_arch_to_json). */
 int32_t enas_arch_to_string(const enas_arch *arch, const char *space, char *buf, size_t cap, size_t *needed);
@@ -179,8 +193,16 @@ int32_t enas_arch_to_string(const enas_arch *arch, const char *space, char *buf,
 /* Two-call pattern: the JSON form (keys sorted, no whitespace). */
 int32_t enas_arch_to_json(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
 
-/* Two-call pattern: a Graphviz DOT digraph of the cell (`dot -Tsvg`). */
+/* Two-call pattern: a Graphviz DOT digraph (`dot -Tsvg`): the recurrent cell, the macro network, or both micro
+ * cells as two clusters. */
 int32_t enas_arch_to_dot(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern: one micro cell ("normal" or "reduce") as its own digraph; other spaces are
+ * ENAS_ERR_INVALID_ARGUMENT. */
+int32_t enas_arch_to_dot_cell(const enas_arch *arch, const char *cell, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern: the architecture's space: "rnn", "macro" or "micro". */
+int32_t enas_arch_space(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
 
 /* Two-call pattern: one line, e.g. "0:tanh 1←0:sigmoid 2←1:tanh … | output = mean(all nodes 1, 2, …)". */
 int32_t enas_arch_describe(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
@@ -209,7 +231,34 @@ int32_t enas_corpus_info(const enas_corpus *corpus, int64_t *vocab_size, int64_t
 /* Frees a corpus. Searches and models created from it keep their own reference: it may be freed right after. */
 int32_t enas_corpus_free(enas_corpus *corpus);
 
-/* ---- Searches (the recurrent-cell space) --------------------------------------------------------------------- */
+/* ---- Image data ---------------------------------------------------------------------------------------------- */
+
+/* Fashion-MNIST (1×28×28, 10 classes) from the gzip'd IDX files in `directory` (NULL: Debian's package location
+ * /usr/share/datasets/fashion-mnist); the last `validation_count` training images form the validation split.
+ * Augmentation of training batches: 2-pixel pad + crop and horizontal flip. A missing file is ENAS_ERR_IO; a
+ * truncated one or a wrong magic number ENAS_ERR_FORMAT. */
+int32_t enas_images_load_fashion_mnist(const char *directory, int64_t validation_count, enas_images **out);
+
+/* CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin) in `directory`; the last `validation_count`
+ * training images validate (the authors' 5,000). Augmentation: 4-pixel pad + crop and horizontal flip. */
+int32_t enas_images_load_cifar10(const char *directory, int64_t validation_count, enas_images **out);
+
+/* Image data from the caller's arrays (copied): pixels x_* of shape *_shape[4] = (N, C, H, W) and element type
+ * `dtype` (ENAS_DTYPE_U8: 0…255, read as value/255; ENAS_DTYPE_F32: used as given, finite), labels y_* (N values of
+ * `label_dtype`, ENAS_DTYPE_I32 or ENAS_DTYPE_I64) in 0 ≤ y < n_classes. Any size and class count (≥ 2); train and
+ * test must share C, H and W. The last `validation_count` training images validate. No augmentation. */
+int32_t enas_images_from_arrays(const void *x_train, const int64_t *train_shape, const void *y_train,
+                                const void *x_test, const int64_t *test_shape, const void *y_test, int32_t dtype,
+                                int32_t label_dtype, int64_t n_classes, int64_t validation_count, enas_images **out);
+
+/* Writes info[0..8): n_train, n_valid, n_test, channels, height, width, n_classes, augmentation flags (bit 0: pad +
+ * crop, bit 1: horizontal flip). */
+int32_t enas_images_info(const enas_images *images, int64_t *info);
+
+/* Frees image data. Searches and models created from it keep their own reference. */
+int32_t enas_images_free(enas_images *images);
+
+/* ---- Searches (recurrent cells over a corpus; macro and micro CNNs over images) ------------------------------- */
 
 /* Creates a search over `corpus` from a strict JSON config: {} for the defaults (the "paper" preset), or
  * {"preset": "enas_lm", ...} and any field overrides, e.g. {"seed": 7, "epochs": 1, "child": {"hidden_size": 8,
@@ -218,9 +267,18 @@ int32_t enas_corpus_free(enas_corpus *corpus);
  * object is ENAS_ERR_FORMAT. A non-zero "threads" sets the process-wide thread count. */
 int32_t enas_search_create(const char *config_json, const enas_corpus *corpus, enas_search **out);
 
+/* Creates a CNN search over `images` from a strict JSON config: {"space": "micro"} (the default space) or
+ * {"space": "macro"} laid over that space's "paper" preset, plus any overrides, e.g. {"space": "micro", "layers": 1,
+ * "width": 16, "blocks": 3, "epochs": 10, "training": {"batch_size": 32}, "controller_steps_per_epoch": 10}.
+ * Errors as enas_search_create. */
+int32_t enas_search_create_images(const char *config_json, const enas_images *images, enas_search **out);
+
 /* Restores a search saved by enas_search_save. `corpus` must hold the same tokens it was searching
  * (ENAS_ERR_INVALID_ARGUMENT otherwise); a missing file is ENAS_ERR_IO, a truncated or foreign one ENAS_ERR_FORMAT. */
 int32_t enas_search_load(const char *path, const enas_corpus *corpus, enas_search **out);
+
+/* Restores a CNN search saved by enas_search_save; `images` must be the data it was searching (checked). */
+int32_t enas_search_load_images(const char *path, const enas_images *images, enas_search **out);
 
 /* Writes the whole search state (ω, θ, optimizer moments, baseline, random streams, data cursors, epoch/phase/step,
  * config, history) to `path` atomically (temporary file, fsync, rename). A search resumed from it continues exactly
@@ -254,10 +312,11 @@ int32_t enas_search_history_json(const enas_search *search, char *buf, size_t ca
  * log_path and config (the full config). Thread-safe: during a run it is the snapshot of the last step boundary. */
 int32_t enas_search_state_json(const enas_search *search, char *buf, size_t cap, size_t *needed);
 
-/* Derives an architecture: samples `samples` cells from the controller (uniformly for the "random" strategy; 0 uses
- * the config's derive_samples), scores each on the same validation minibatch and returns the one with the lowest
- * perplexity as a new handle in *out and that perplexity in *valid_ppl (a search metric, not a final one). */
-int32_t enas_search_derive(enas_search *search, int32_t samples, enas_arch **out, double *valid_ppl);
+/* Derives an architecture: samples `samples` architectures from the controller (uniformly for the "random" strategy;
+ * 0 uses the config's derive_samples), scores each on the same validation minibatch and returns the best as a new
+ * handle in *out and its score in *valid_metric: validation perplexity (rnn, lowest kept) or validation accuracy
+ * (macro/micro, highest kept) — a search metric, not a final one. */
+int32_t enas_search_derive(enas_search *search, int32_t samples, enas_arch **out, double *valid_metric);
 
 /* Two-call pattern: the names of the search's parameters as a sorted JSON array of strings: the shared weights ω
  * and the controller's θ (names starting with "controller."). docs/parameters.md gives their shapes and layouts. */
@@ -289,6 +348,13 @@ int32_t enas_search_free(enas_search *search);
 int32_t enas_model_create(const enas_arch *arch, const char *retrain_config_json, const enas_corpus *corpus,
                           enas_model **out);
 
+/* Creates a CNN (fixed mode: exactly the operations `arch` names) with fresh weights, to be trained on `images`, from
+ * a strict JSON retrain config laid over the "paper" preset of the architecture's space (keys seed, threads,
+ * epochs, layers, width, auxiliary_head, auxiliary_weight, regularization {drop_path_keep, head_dropout}, training
+ * {batch_size, learning_rate, momentum, weight_decay, gradient_clip, augment, cutout}, eval_batch_size). */
+int32_t enas_model_create_images(const enas_arch *arch, const char *retrain_config_json, const enas_images *images,
+                                 enas_model **out);
+
 /* Saves the model's whole training state (weights, data cursor, hidden state, random streams, config) atomically
  * to `path` (a temporary file, fsync, rename). Allowed inside the model's own event callback. */
 int32_t enas_model_save(const enas_model *model, const char *path);
@@ -297,11 +363,26 @@ int32_t enas_model_save(const enas_model *model, const char *path);
  * bit-identically to a run that never stopped. A truncated or foreign file is ENAS_ERR_FORMAT. */
 int32_t enas_model_load(const char *path, const enas_corpus *corpus, enas_model **out);
 
+/* Restores a CNN model saved by enas_model_save (weights, BN running statistics, momentum, data order, random
+ * streams); `images` must be the data it trained on (checked). */
+int32_t enas_model_load_images(const char *path, const enas_images *images, enas_model **out);
+
 /* A new architecture handle holding the model's architecture (free it with enas_arch_free). */
 int32_t enas_model_architecture(const enas_model *model, enas_arch **out);
 
-/* Writes the number of scalars in the model's parameters. */
+/* Writes the number of scalars in the model's parameters (a CNN's auxiliary head included). */
 int32_t enas_model_num_params(const enas_model *model, int64_t *out);
+
+/* Two-call pattern: a JSON object: space, num_params, num_params_without_auxiliary, epoch (completed), epochs
+ * (configured), metric ("perplexity" or "accuracy"), and for CNNs input_shape [C, H, W] and classes. */
+int32_t enas_model_info_json(const enas_model *model, char *buf, size_t cap, size_t *needed);
+
+/* Two-call pattern for CNN models: class probabilities (row-major N × classes float32) of the N images `images` of
+ * shape shape[4] = (N, C, H, W) and element type `dtype` (ENAS_DTYPE_U8 or ENAS_DTYPE_F32, the same pixel scale as
+ * the training data), in evaluation mode. *needed = N × classes. A recurrent model is ENAS_ERR_INVALID_ARGUMENT; a
+ * C, H or W other than the model's is ENAS_ERR_SHAPE. */
+int32_t enas_model_predict(enas_model *model, const void *images, int32_t dtype, const int64_t *shape,
+                           float *probabilities, size_t cap_elements, size_t *needed);
 
 /* Trains `epochs` more passes over the training split (-1: the config's remaining epochs), calling `callback` (may
  * be NULL) after every window. Cancellation as enas_search_run. */
@@ -310,8 +391,9 @@ int32_t enas_model_train(enas_model *model, int32_t epochs, enas_event_fn callba
 /* Asks a training run to stop at its next window boundary; thread-safe, as enas_search_request_cancel. */
 int32_t enas_model_request_cancel(enas_model *model);
 
-/* Writes the perplexity of the model on the whole split "train", "valid" or "test" (no dropout) to *ppl. */
-int32_t enas_model_evaluate(enas_model *model, const char *split, double *ppl);
+/* Writes the model's final metric on the whole split "train", "valid" or "test" (evaluation mode) to *metric:
+ * perplexity for a recurrent model, top-1 accuracy for a CNN. */
+int32_t enas_model_evaluate(enas_model *model, const char *split, double *metric);
 
 /* Parameter access, as the enas_search_* functions of the same names. */
 int32_t enas_model_parameter_names_json(const enas_model *model, char *buf, size_t cap, size_t *needed);

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A micro CNN: one normal and one reduction cell of B blocks each. Block b takes two inputs (0 = cell k−2's
 /// output, 1 = cell k−1's, ≥ 2 = block (index − 2) of this cell), applies one operation to each and sums them.
 /// Authors' string: `normal ++ reduce`, per block `idx1 op1 idx2 op2` (ops: 0 sep3×3, 1 sep5×5, 2 avg-pool,
@@ -101,6 +103,26 @@ public struct MicroArchitecture: Codable, Equatable, Sendable, CustomStringConve
             }
         }
         for b in Self.looseEnds(cell) { lines.append("  b\(b) -> out;") }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Both cells in one Graphviz picture, as two clusters.
+    public var dot: String {
+        var lines = ["digraph micro_cells {", "  rankdir=LR;", "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\"];"]
+        for (which, cell) in [("normal", normal), ("reduce", reduce)] {
+            // The per-cell picture's body, its node ids prefixed so the two clusters stay apart.
+            let body = try! dot(cell: which).split(separator: "\n").dropFirst(3).dropLast()
+            let prefixed = body.map { line -> String in
+                var l = String(line)
+                for id in ["in0", "in1", "out"] + (0..<cell.count).map({ "b\($0)" }) {
+                    l = l.replacingOccurrences(of: "  \(id) ", with: "  \(which)_\(id) ").replacingOccurrences(of: "-> \(id) ", with: "-> \(which)_\(id) ")
+                        .replacingOccurrences(of: "-> \(id);", with: "-> \(which)_\(id);")
+                }
+                return "  " + l
+            }
+            lines += ["  subgraph cluster_\(which) {", "    label=\"\(which) cell\";"] + prefixed + ["  }"]
+        }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
     }
