@@ -1,6 +1,15 @@
 // Convolution kernels, NCHW. N = batch, C = input channels, O = output channels, (H, W) input size,
 // (OH, OW) output size, P = OH·OW, K = kernel size, S = stride, Pad = zero padding on each side.
-// Dense convolution is im2col + the one GEMM; depthwise convolution is direct (its arithmetic is too thin for GEMM).
+// Dense convolution runs one sample at a time (samples in parallel): a 1×1 stride-1 convolution is the GEMM
+// W (O, C) · x[n] (C, H·W) straight into y[n]; any other shape goes through im2col of that one sample into a
+// per-thread buffer (C·K·K × P: it stays in cache, where a whole-batch im2col would not) and the same GEMM.
+// Depthwise convolution is direct (its arithmetic is too thin for GEMM): each plane is copied once into a
+// zero-padded, stride-phase-split buffer, and every output row is K·K fused multiply-adds of SIMD vectors over
+// the output width, with no bounds checks inside.
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Geometry of one 2-D convolution or pooling window.
 public struct ConvGeometry: Equatable, Sendable {
@@ -9,88 +18,258 @@ public struct ConvGeometry: Equatable, Sendable {
     public var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
     public var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
     public var outPlane: Int { outHeight * outWidth }
+    public var plane: Int { height * width }
+    /// Rows of the im2col matrix: C·K·K.
+    public var depth: Int { channels * kernel * kernel }
+    /// A 1×1 kernel at stride 1 without padding: the sample itself is its im2col matrix.
+    public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     public init(batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int) {
         (self.batch, self.channels, self.height, self.width) = (batch, channels, height, width)
         (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
     }
 }
 
-/// cols (C·K·K, N·P) from x (N, C, H, W); padding reads as zero.
-public func im2col(_ g: ConvGeometry, x: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
-    let columns = g.batch * g.outPlane
-    let xBits = UInt(bitPattern: x), cBits = UInt(bitPattern: cols)
-    Parallel.forRanges(count: g.channels * g.kernel * g.kernel, minimumPerThread: 4) { rows in
-        let x = UnsafePointer<Float>(bitPattern: xBits)!, cols = UnsafeMutablePointer<Float>(bitPattern: cBits)!
-        for row in rows {
-            let c = row / (g.kernel * g.kernel), ky = (row / g.kernel) % g.kernel, kx = row % g.kernel
-            for n in 0..<g.batch {
-                let plane = x + (n * g.channels + c) * g.height * g.width
-                var out = cols + row * columns + n * g.outPlane
-                for oy in 0..<g.outHeight {
-                    let iy = oy * g.stride - g.padding + ky
-                    if iy < 0 || iy >= g.height { out.update(repeating: 0, count: g.outWidth); out += g.outWidth; continue }
-                    let src = plane + iy * g.width
-                    if g.stride == 1 {
-                        // Contiguous run: the valid columns are a slice of the input row.
-                        let first = max(0, g.padding - kx), last = min(g.outWidth, g.width + g.padding - kx)
-                        if first > 0 { out.update(repeating: 0, count: first) }
-                        if last > first { (out + first).update(from: src + first - g.padding + kx, count: last - first) }
-                        if last < g.outWidth { (out + max(last, 0)).update(repeating: 0, count: g.outWidth - max(last, 0)) }
-                    } else {
-                        for ox in 0..<g.outWidth {
-                            let ix = ox * g.stride - g.padding + kx
-                            out[ox] = ix >= 0 && ix < g.width ? src[ix] : 0
-                        }
-                    }
-                    out += g.outWidth
+// MARK: - Per-thread scratch
+
+/// One buffer per thread, kept between calls (a fresh multi-megabyte allocation per call would be an mmap and
+/// fresh page faults each time). Callers carve it up; it is valid until the same thread's next request.
+private let convScratchKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { free($0) }
+    return key
+}()
+private let convScratchHeader = 64
+
+/// A 64-byte-aligned buffer of at least `floats` floats owned by the calling thread.
+func convScratch(floats: Int) -> UnsafeMutablePointer<Float> {
+    if let block = pthread_getspecific(convScratchKey), block.load(as: Int.self) >= floats {
+        return (block + convScratchHeader).assumingMemoryBound(to: Float.self)
+    }
+    free(pthread_getspecific(convScratchKey))
+    var block: UnsafeMutableRawPointer?
+    let capacity = max(floats, 1 << 16)
+    guard posix_memalign(&block, 64, convScratchHeader + capacity * 4) == 0, let block else {
+        fatalError("[convolution] cannot allocate \(capacity * 4) bytes of scratch")
+    }
+    block.storeBytes(of: capacity, as: Int.self)
+    pthread_setspecific(convScratchKey, block)
+    return (block + convScratchHeader).assumingMemoryBound(to: Float.self)
+}
+
+/// Contiguous sample ranges, one per chunk: at most `Parallel.threadCount` chunks, fixed by (count, thread count)
+/// so per-chunk partial sums (weight gradients) add up in the same order on every run.
+func sampleChunks(_ count: Int) -> [Range<Int>] {
+    let chunks = max(1, min(Parallel.threadCount, count))
+    let per = (count + chunks - 1) / chunks
+    return stride(from: 0, to: count, by: per).map { $0..<min(count, $0 + per) }
+}
+
+// MARK: - im2col / col2im (one sample)
+
+/// cols (C·K·K, P) from one sample x (C, H, W); padding reads as zero.
+public func im2col(_ g: ConvGeometry, sample x: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
+    let (k, ow) = (g.kernel, g.outWidth)
+    for row in 0..<g.depth {
+        let c = row / (k * k), ky = (row / k) % k, kx = row % k
+        let plane = x + c * g.plane
+        var out = cols + row * g.outPlane
+        let (first, last) = validOutputRange(g, offset: kx, size: g.width, outSize: ow)
+        for oy in 0..<g.outHeight {
+            let iy = oy * g.stride - g.padding + ky
+            if iy < 0 || iy >= g.height || last <= first { out.update(repeating: 0, count: ow); out += ow; continue }
+            let src = plane + iy * g.width
+            if first > 0 { out.update(repeating: 0, count: first) }
+            if g.stride == 1 {
+                (out + first).update(from: src + first - g.padding + kx, count: last - first)
+            } else {
+                for ox in first..<last { out[ox] = src[ox * g.stride - g.padding + kx] }
+            }
+            if last < ow { (out + last).update(repeating: 0, count: ow - last) }
+            out += ow
+        }
+    }
+}
+
+/// dx (C, H, W) of one sample += col2im(dcols (C·K·K, P)).
+public func col2imAccumulate(_ g: ConvGeometry, sample cols: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+    let (k, ow) = (g.kernel, g.outWidth)
+    for row in 0..<g.depth {
+        let c = row / (k * k), ky = (row / k) % k, kx = row % k
+        let plane = dx + c * g.plane
+        let (first, last) = validOutputRange(g, offset: kx, size: g.width, outSize: ow)
+        guard last > first else { continue }
+        for oy in 0..<g.outHeight {
+            let iy = oy * g.stride - g.padding + ky
+            if iy < 0 || iy >= g.height { continue }
+            let src = cols + row * g.outPlane + oy * ow, dst = plane + iy * g.width
+            if g.stride == 1 {
+                axpy(last - first, alpha: 1, src + first, dst + first - g.padding + kx)
+            } else {
+                for ox in first..<last { dst[ox * g.stride - g.padding + kx] += src[ox] }
+            }
+        }
+    }
+}
+
+// MARK: - Dense convolution
+
+/// y (N, O, OH, OW) = x (N, C, H, W) ⋆ w (O, C, K, K); one GEMM per sample, samples in parallel.
+public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                          y: UnsafeMutablePointer<Float>) {
+    let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
+    Parallel.forRanges(count: g.batch) { samples in
+        let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
+        let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
+        let cols = g.isPointwise ? nil : convScratch(floats: g.depth * g.outPlane)
+        for n in samples {
+            let xn = x + n * g.channels * g.plane
+            let b: UnsafePointer<Float>
+            if let cols { im2col(g, sample: xn, cols: cols); b = UnsafePointer(cols) } else { b = xn }
+            gemm(transA: false, transB: false, m: outChannels, n: g.outPlane, k: g.depth, a: w, lda: g.depth,
+                 b: b, ldb: g.outPlane, c: y + n * outChannels * g.outPlane, ldc: g.outPlane)
+        }
+    }
+}
+
+/// dx += ∂L/∂x and dw += ∂L/∂w from dy (N, O, OH, OW). Samples in parallel chunks; each chunk sums its samples'
+/// weight gradients in order into its own buffer, and the chunks are added in order (deterministic for a thread count).
+public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                           dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+    let chunks = sampleChunks(g.batch)
+    let weightCount = outChannels * g.depth
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * weightCount)
+    defer { partials.deallocate() }
+    if dw != nil { partials.initialize(repeating: 0, count: chunks.count * weightCount) }
+    let bits = (UInt(bitPattern: x), UInt(bitPattern: w), UInt(bitPattern: dy), dx.map { UInt(bitPattern: $0) } ?? 0,
+                dw == nil ? 0 : UInt(bitPattern: partials))
+    Parallel.forEach(chunks: chunks.count) { chunk in
+        let x = UnsafePointer<Float>(bitPattern: bits.0)!, w = UnsafePointer<Float>(bitPattern: bits.1)!
+        let dy = UnsafePointer<Float>(bitPattern: bits.2)!
+        let dx = UnsafeMutablePointer<Float>(bitPattern: bits.3), partial = UnsafeMutablePointer<Float>(bitPattern: bits.4)
+        let cols = g.isPointwise ? nil : convScratch(floats: g.depth * g.outPlane)
+        for n in chunks[chunk] {
+            let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
+            if let partial {
+                // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K)
+                let b: UnsafePointer<Float>
+                if let cols { im2col(g, sample: xn, cols: cols); b = UnsafePointer(cols) } else { b = xn }
+                gemm(transA: false, transB: true, m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane,
+                     b: b, ldb: g.outPlane, beta: 1, c: partial + chunk * weightCount, ldc: g.depth)
+            }
+            if let dx {
+                // dcols (C·K·K, P) = Wᵀ (C·K·K, O) · dy[n] (O, P); for a 1×1 kernel that is dx[n] itself.
+                let dxn = dx + n * g.channels * g.plane
+                if let cols {
+                    gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
+                         b: dyn, ldb: g.outPlane, c: cols, ldc: g.outPlane)
+                    col2imAccumulate(g, sample: cols, dx: dxn)
+                } else {
+                    gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
+                         b: dyn, ldb: g.outPlane, beta: 1, c: dxn, ldc: g.outPlane)
+                }
+            }
+        }
+    }
+    if let dw {
+        for chunk in 0..<chunks.count { axpy(weightCount, alpha: 1, partials + chunk * weightCount, dw) }
+    }
+}
+
+// MARK: - Depthwise convolution
+
+/// A plane copied into a zero-padded buffer whose rows are split by column phase modulo the stride: padded row r
+/// holds S runs of `phaseLength` floats, run q holding padded columns q, q + S, q + 2S, … So output column ox of
+/// tap kx reads run kx % S at ox + kx / S: contiguous for every stride. Each run ends in ≥ 16 zeros of slack, so
+/// full-vector reads past the last output column stay inside the buffer.
+struct PaddedPlane {
+    let rows: Int, stride: Int, phaseLength: Int
+    var rowLength: Int { stride * phaseLength }
+    var count: Int { rows * rowLength }
+
+    init(height: Int, width: Int, padding: Int, stride: Int) {
+        rows = height + 2 * padding
+        self.stride = stride
+        phaseLength = roundUp((width + 2 * padding + stride - 1) / stride + 16, 16)
+    }
+
+    /// Writes the zero-padded, phase-split copy of `src` (height × width) into `buffer`.
+    @inline(__always)
+    func fill(_ buffer: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, height: Int, width: Int, padding: Int) {
+        buffer.update(repeating: 0, count: count)
+        for y in 0..<height {
+            let row = buffer + (y + padding) * rowLength, input = src + y * width
+            if stride == 1 {
+                (row + padding).update(from: input, count: width)
+            } else {
+                for x in 0..<width {
+                    let column = x + padding
+                    row[(column % stride) * phaseLength + column / stride] = input[x]
+                }
+            }
+        }
+    }
+
+    /// Adds the interior of a phase-split buffer (the inverse of `fill`'s placement) into `dst` (height × width).
+    @inline(__always)
+    func addInterior(of buffer: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, height: Int, width: Int, padding: Int) {
+        for y in 0..<height {
+            let row = buffer + (y + padding) * rowLength, out = dst + y * width
+            if stride == 1 {
+                axpy(width, alpha: 1, row + padding, out)
+            } else {
+                for x in 0..<width {
+                    let column = x + padding
+                    out[x] += row[(column % stride) * phaseLength + column / stride]
                 }
             }
         }
     }
 }
 
-/// dx (N, C, H, W) += col2im(dcols (C·K·K, N·P)). Parallel over channels so no two threads write one plane.
-public func col2imAccumulate(_ g: ConvGeometry, cols: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-    let columns = g.batch * g.outPlane
-    let cBits = UInt(bitPattern: cols), dBits = UInt(bitPattern: dx)
-    Parallel.forRanges(count: g.channels) { channels in
-        let cols = UnsafePointer<Float>(bitPattern: cBits)!, dx = UnsafeMutablePointer<Float>(bitPattern: dBits)!
-        for c in channels {
-            for ky in 0..<g.kernel {
-                for kx in 0..<g.kernel {
-                    let row = (c * g.kernel + ky) * g.kernel + kx
-                    for n in 0..<g.batch {
-                        let plane = dx + (n * g.channels + c) * g.height * g.width
-                        let src = cols + row * columns + n * g.outPlane
-                        for oy in 0..<g.outHeight {
-                            let iy = oy * g.stride - g.padding + ky
-                            if iy < 0 || iy >= g.height { continue }
-                            let dst = plane + iy * g.width
-                            for ox in 0..<g.outWidth {
-                                let ix = ox * g.stride - g.padding + kx
-                                if ix >= 0 && ix < g.width { dst[ix] += src[oy * g.outWidth + ox] }
-                            }
-                        }
-                    }
+/// out (OH, OW) = (or +=) the K×K correlation of a padded, phase-split plane with `taps` (K·K, row-major),
+/// vectorized over the output width with `V` lanes.
+@inline(__always)
+func correlatePlane<V: SIMD>(_ vector: V.Type, _ padded: UnsafePointer<Float>, _ layout: PaddedPlane, kernel: Int,
+                             taps: UnsafePointer<Float>, outHeight: Int, outWidth: Int, out: UnsafeMutablePointer<Float>,
+                             accumulate: Bool) where V.Scalar == Float {
+    let lanes = V.scalarCount, s = layout.stride
+    let raw = UnsafeRawPointer(padded)
+    var ox = 0
+    while ox < outWidth {
+        let full = ox + lanes <= outWidth
+        for oy in 0..<outHeight {
+            var acc = V()
+            for ky in 0..<kernel {
+                let row = (oy * s + ky) * layout.rowLength
+                for kx in 0..<kernel {
+                    let offset = row + (kx % s) * layout.phaseLength + ox + kx / s
+                    let v = raw.loadUnaligned(fromByteOffset: offset * 4, as: V.self)
+                    acc = acc.addingProduct(V(repeating: taps[ky * kernel + kx]), v)
                 }
             }
+            let dst = out + oy * outWidth + ox
+            if full {
+                let rawDst = UnsafeMutableRawPointer(dst)
+                if accumulate { acc += rawDst.loadUnaligned(as: V.self) }
+                rawDst.storeBytes(of: acc, as: V.self)
+            } else {
+                for j in 0..<(outWidth - ox) { dst[j] = accumulate ? dst[j] + acc[j] : acc[j] }
+            }
         }
+        ox += lanes
     }
 }
 
-/// (N, O, P) ← (O, N·P): the GEMM's output layout back to NCHW, optionally accumulating.
-public func channelMajorToBatchMajor(batch: Int, channels: Int, plane: Int, _ src: UnsafePointer<Float>,
-                                     _ dst: UnsafeMutablePointer<Float>) {
-    for o in 0..<channels {
-        for n in 0..<batch { (dst + (n * channels + o) * plane).update(from: src + (o * batch + n) * plane, count: plane) }
-    }
-}
-
-/// (O, N·P) ← (N, O, P).
-public func batchMajorToChannelMajor(batch: Int, channels: Int, plane: Int, _ src: UnsafePointer<Float>,
-                                     _ dst: UnsafeMutablePointer<Float>) {
-    for o in 0..<channels {
-        for n in 0..<batch { (dst + (o * batch + n) * plane).update(from: src + (n * channels + o) * plane, count: plane) }
+/// Runs `correlatePlane` with 16 lanes, or 8 when the output is at most 8 wide.
+@inline(__always)
+func correlatePlane(_ padded: UnsafePointer<Float>, _ layout: PaddedPlane, kernel: Int, taps: UnsafePointer<Float>,
+                    outHeight: Int, outWidth: Int, out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    if outWidth <= 8 {
+        correlatePlane(SIMD8<Float>.self, padded, layout, kernel: kernel, taps: taps, outHeight: outHeight,
+                       outWidth: outWidth, out: out, accumulate: accumulate)
+    } else {
+        correlatePlane(SIMD16<Float>.self, padded, layout, kernel: kernel, taps: taps, outHeight: outHeight,
+                       outWidth: outWidth, out: out, accumulate: accumulate)
     }
 }
 
@@ -98,78 +277,94 @@ public func batchMajorToChannelMajor(batch: Int, channels: Int, plane: Int, _ sr
 public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                  y: UnsafeMutablePointer<Float>) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
     Parallel.forRanges(count: g.batch * g.channels) { planes in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
+        let padded = convScratch(floats: layout.count)
         for p in planes {
-            let c = p % g.channels
-            let src = x + p * g.height * g.width, out = y + p * g.outPlane, filter = w + c * g.kernel * g.kernel
-            out.update(repeating: 0, count: g.outPlane)
-            for ky in 0..<g.kernel {
-                for kx in 0..<g.kernel {
-                    let weight = filter[ky * g.kernel + kx]
-                    let (oxFirst, oxLast) = validOutputRange(g, offset: kx, size: g.width, outSize: g.outWidth)
-                    for oy in 0..<g.outHeight {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.height { continue }
-                        let row = src + iy * g.width, dst = out + oy * g.outWidth
-                        if g.stride == 1 {
-                            let count = oxLast - oxFirst
-                            if count > 0 {
-                                axpy(count, alpha: weight, row + oxFirst - g.padding + kx, dst + oxFirst)
-                            }
-                        } else {
-                            for ox in oxFirst..<max(oxFirst, oxLast) { dst[ox] += weight * row[ox * g.stride - g.padding + kx] }
-                        }
-                    }
-                }
-            }
+            layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
+            correlatePlane(padded, layout, kernel: g.kernel, taps: w + (p % g.channels) * g.kernel * g.kernel,
+                           outHeight: g.outHeight, outWidth: g.outWidth, out: y + p * g.outPlane, accumulate: false)
         }
     }
 }
 
 /// Backward of depthwise convolution: dx += ∂L/∂x and dw += ∂L/∂w from dy (N, C, OH, OW).
-/// Parallel over channels (each owns its filter's gradient and its input planes).
+/// Parallel over channels (each owns its filter's gradient and its input planes); samples in order.
+/// dw[ky, kx] = Σ dy[oy, ox] · xpad[oy·S + ky, ox·S + kx]. At stride 1, dx is the correlation of dy padded by
+/// K − 1 − Pad with the flipped filter (the forward kernel again); at larger strides dy is scattered into a
+/// phase-split padded buffer.
 public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                   dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), dyBits = UInt(bitPattern: dy)
     let dxBits = dx.map { UInt(bitPattern: $0) } ?? 0, dwBits = dw.map { UInt(bitPattern: $0) } ?? 0
+    let k = g.kernel, taps = k * k
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
+    // dy rows padded to whole vectors with zeros, so weight-gradient dot products need no tails.
+    let dyRow = roundUp(g.outWidth, 16)
+    // Stride 1 with Pad ≤ K − 1: dx by correlation; else by scattering into `layout`.
+    let transposedPadding = k - 1 - g.padding
+    let byCorrelation = g.stride == 1 && transposedPadding >= 0
+    let dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: max(0, transposedPadding), stride: 1)
     Parallel.forRanges(count: g.channels) { channels in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let dy = UnsafePointer<Float>(bitPattern: dyBits)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits), dw = UnsafeMutablePointer<Float>(bitPattern: dwBits)
+        let scratch = convScratch(floats: layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + taps)
+        let padded = scratch, work = scratch + layout.count
+        let dyPadded = work + max(layout.count, dyLayout.count), flipped = dyPadded + g.outHeight * dyRow
         for c in channels {
+            let filter = w + c * taps
+            for t in 0..<taps { flipped[t] = filter[taps - 1 - t] }
+            var wGrad = [Float](repeating: 0, count: taps)
             for n in 0..<g.batch {
                 let p = n * g.channels + c
-                let src = x + p * g.height * g.width, grad = dy + p * g.outPlane
-                let dsrc = dx.map { $0 + p * g.height * g.width }
-                for ky in 0..<g.kernel {
-                    for kx in 0..<g.kernel {
-                        let tap = c * g.kernel * g.kernel + ky * g.kernel + kx
-                        let weight = w[tap]
-                        let (oxFirst, oxLast) = validOutputRange(g, offset: kx, size: g.width, outSize: g.outWidth)
-                        guard oxLast > oxFirst else { continue }
-                        var wGrad: Float = 0
-                        for oy in 0..<g.outHeight {
-                            let iy = oy * g.stride - g.padding + ky
-                            if iy < 0 || iy >= g.height { continue }
-                            let row = src + iy * g.width, gRow = grad + oy * g.outWidth
-                            if g.stride == 1 {
-                                let count = oxLast - oxFirst, offset = oxFirst - g.padding + kx
-                                if dw != nil { wGrad += dotElements(count, row + offset, gRow + oxFirst) }
-                                if let dsrc { axpy(count, alpha: weight, gRow + oxFirst, dsrc + iy * g.width + offset) }
-                            } else {
-                                for ox in oxFirst..<oxLast {
-                                    let ix = ox * g.stride - g.padding + kx
-                                    wGrad += row[ix] * gRow[ox]
-                                    if let dsrc { dsrc[iy * g.width + ix] += weight * gRow[ox] }
+                let grad = dy + p * g.outPlane
+                if dw != nil {
+                    layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
+                    for oy in 0..<g.outHeight {
+                        let row = dyPadded + oy * dyRow
+                        row.update(from: grad + oy * g.outWidth, count: g.outWidth)
+                        (row + g.outWidth).update(repeating: 0, count: dyRow - g.outWidth)
+                    }
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            var acc = FloatVector()
+                            let raw = UnsafeRawPointer(padded)
+                            for oy in 0..<g.outHeight {
+                                let base = (oy * g.stride + ky) * layout.rowLength + (kx % g.stride) * layout.phaseLength + kx / g.stride
+                                let rawDy = UnsafeRawPointer(dyPadded + oy * dyRow)
+                                for ox in stride(from: 0, to: dyRow, by: 16) {
+                                    acc = acc.addingProduct(rawDy.loadUnaligned(fromByteOffset: ox * 4, as: FloatVector.self),
+                                                            raw.loadUnaligned(fromByteOffset: (base + ox) * 4, as: FloatVector.self))
                                 }
                             }
+                            wGrad[ky * k + kx] += acc.sum()
                         }
-                        if let dw { dw[tap] += wGrad }
                     }
                 }
+                guard let dx else { continue }
+                let dxPlane = dx + p * g.plane
+                if byCorrelation {
+                    dyLayout.fill(work, from: grad, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
+                    correlatePlane(work, dyLayout, kernel: k, taps: flipped, outHeight: g.height, outWidth: g.width,
+                                   out: dxPlane, accumulate: true)
+                } else {
+                    work.update(repeating: 0, count: layout.count)
+                    for oy in 0..<g.outHeight {
+                        for ky in 0..<k {
+                            let row = work + (oy * g.stride + ky) * layout.rowLength
+                            for kx in 0..<k {
+                                axpy(g.outWidth, alpha: filter[ky * k + kx], grad + oy * g.outWidth,
+                                     row + (kx % g.stride) * layout.phaseLength + kx / g.stride)
+                            }
+                        }
+                    }
+                    layout.addInterior(of: work, into: dxPlane, height: g.height, width: g.width, padding: g.padding)
+                }
             }
+            if let dw { for t in 0..<taps { dw[c * taps + t] += wGrad[t] } }
         }
     }
 }
@@ -182,5 +377,5 @@ func validOutputRange(_ g: ConvGeometry, offset: Int, size: Int, outSize: Int) -
     let first = low <= 0 ? 0 : (low + g.stride - 1) / g.stride
     let high = size - 1 + g.padding - offset
     let last = high < 0 ? 0 : min(outSize, high / g.stride + 1)
-    return (min(first, outSize), last)
+    return (min(first, outSize), max(min(first, outSize), last))
 }
