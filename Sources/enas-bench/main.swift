@@ -77,6 +77,9 @@ enum Workload {
     case elementwise(op: String, n: Int)
     /// Fused softmax–cross-entropy over a (rows, cols) logits matrix.
     case softmaxCrossEntropy(rows: Int, cols: Int)
+    /// A CNN kernel on a W2/W3 shape, forward or forward + backward (`op`: see `runConvolutionKernel`); enas-bench
+    /// only (bench/run.py has no numpy reference for it).
+    case convolution(op: String, batch: Int, channels: Int, outChannels: Int, size: Int, kernel: Int, stride: Int)
     /// One full training step of a BENCH.md workload (`W1s`, `W1p`, `W4`, `W2`, `W2f`, `W3`).
     case training(id: String)
 }
@@ -88,7 +91,7 @@ struct Row {
     /// Whether the kernel splits work over threads (single-threaded kernels run once, at 1 thread).
     var threaded: Bool {
         switch workload {
-        case .gemm, .softmaxCrossEntropy, .training: true
+        case .gemm, .softmaxCrossEntropy, .training, .convolution: true
         case .elementwise: false
         }
     }
@@ -134,6 +137,17 @@ let rows: [Row] = [
     Row(name: "sum", note: "Σ x", workload: .elementwise(op: "sum", n: elementCount)),
     Row(name: "softmax-xent 1120x10000", note: "W1s loss: probabilities + Σ −log p",
         workload: .softmaxCrossEntropy(rows: 1120, cols: 10000)),
+    // The CNN workloads' kernels on their shapes (B 32; W2's C 20 at 32×32, W3's F 36).
+    convRow("depthwise", 32, 20, 20, 32, 5, 1, "W2 sep 5x5 depthwise, forward"),
+    convRow("depthwise+grad", 32, 20, 20, 32, 5, 1, "W2 sep 5x5 depthwise, forward + backward"),
+    convRow("depthwise+grad", 32, 40, 40, 16, 3, 2, "W2f reduction sep 3x3 depthwise stride 2, forward + backward"),
+    convRow("conv", 32, 20, 20, 32, 1, 1, "W2 pointwise 1x1, forward"),
+    convRow("conv+grad", 32, 20, 20, 32, 1, 1, "W2 pointwise 1x1, forward + backward"),
+    convRow("conv+grad", 32, 36, 36, 32, 5, 1, "W3 conv 5x5, forward + backward"),
+    convRow("conv+grad", 32, 36, 36, 32, 3, 1, "W3 conv 3x3, forward + backward"),
+    convRow("maxpool+grad", 32, 20, 20, 32, 3, 1, "W2 max pool 3x3, forward + backward"),
+    convRow("avgpool+grad", 32, 20, 20, 32, 3, 1, "W2 avg pool 3x3, forward + backward"),
+    convRow("batchnorm+grad", 32, 20, 20, 32, 1, 1, "W2 batch norm, forward + backward"),
     // The workload rows of ../shared/BENCH.md: one full training step each (bench/run.py times PyTorch on the same).
     Row(name: "W1s", note: "recurrent cell H 256, B 32, T 35: SGD step; tokens/s", workload: .training(id: "W1s")),
     Row(name: "W1p", note: "recurrent cell H 1000, B 64, T 35: SGD step; tokens/s", workload: .training(id: "W1p")),
@@ -146,6 +160,47 @@ let rows: [Row] = [
     Row(name: "W3", note: "macro CNN child, search mode, 12 layers, F 36, B 32: SGD step; images/s",
         workload: .training(id: "W3")),
 ]
+
+func convRow(_ op: String, _ batch: Int, _ channels: Int, _ outChannels: Int, _ size: Int, _ kernel: Int, _ stride: Int,
+             _ note: String) -> Row {
+    let shape = op.hasPrefix("conv") ? "\(channels)->\(outChannels) " : "\(channels) "
+    return Row(name: "\(op) \(kernel)x\(kernel)/\(stride) \(batch)x\(shape)\(size)x\(size)", note: note,
+               workload: .convolution(op: op, batch: batch, channels: channels, outChannels: outChannels, size: size,
+                                      kernel: kernel, stride: stride))
+}
+
+/// Times one CNN op through the autodiff layer (as a network calls it): forward, or forward + backward of Σ y ⊙ r.
+func runConvolutionKernel(op: String, batch: Int, channels: Int, outChannels: Int, size: Int, kernel: Int, stride: Int,
+                          minTime: Double) throws -> Result {
+    var rng = RandomSource(seed: 10)
+    let x = Variable(Tensor(shape: [batch, channels, size, size]) { rng.normal() }, requiresGrad: true)
+    let weightShape = op.hasPrefix("depthwise") ? [channels, 1, kernel, kernel] : [outChannels, channels, kernel, kernel]
+    let w = Variable(Tensor(shape: weightShape) { rng.normal() }, requiresGrad: true)
+    let gamma = Variable(Tensor(zeros: [channels], value: 1), requiresGrad: true)
+    let beta = Variable(Tensor(zeros: [channels]), requiresGrad: true)
+    let backward = op.hasSuffix("+grad")
+    func forward() throws -> Variable {
+        switch op.split(separator: "+").first! {
+        case "depthwise": try depthwiseConv2d(x, w, stride: stride, padding: kernel / 2)
+        case "conv": try conv2d(x, w, stride: stride, padding: kernel / 2)
+        case "maxpool": try maxPool2d(x, kernel: kernel, stride: stride, padding: kernel / 2)
+        case "avgpool": try avgPool2d(x, kernel: kernel, stride: stride, padding: kernel / 2)
+        case "batchnorm": try batchNorm(x, gamma: gamma, beta: beta).output
+        default: throw ENASError.invalidArgument("unknown convolution row op \(op)")
+        }
+    }
+    let r = Tensor(shape: try forward().shape) { rng.normal() }
+    let (seconds, calls) = measure(minTime: minTime) {
+        do {
+            let y = try forward()
+            if backward {
+                try sumAll(try multiply(y, mask: r)).backward()
+                for v in [x, w, gamma, beta] { v.zeroGrad() }
+            }
+        } catch { fatalError("[\(op)] \(error)") }
+    }
+    return Result(seconds: seconds, calls: calls, value: Double(batch) / seconds, unit: "images/s", bandwidth: nil)
+}
 
 // MARK: - Timing
 
@@ -189,6 +244,11 @@ struct Result {
 
 func run(_ workload: Workload, minTime: Double, minSamples: Int) -> Result {
     switch workload {
+    case let .convolution(op, batch, channels, outChannels, size, kernel, stride):
+        do {
+            return try runConvolutionKernel(op: op, batch: batch, channels: channels, outChannels: outChannels, size: size,
+                                            kernel: kernel, stride: stride, minTime: minTime)
+        } catch { fatalError("[\(op)] \(error)") }
     case let .training(id):
         do { return try runTraining(id, minTime: minTime, minSamples: minSamples) } catch {
             fatalError("[\(id)] \(error)")
@@ -250,6 +310,9 @@ func specJSON(_ workload: Workload) -> [String: Any] {
     case let .elementwise(op, n): ["kind": "elementwise", "op": op, "n": n]
     case let .softmaxCrossEntropy(rows, cols): ["kind": "softmax_xent", "rows": rows, "cols": cols]
     case let .training(id): ["kind": "workload", "id": id]
+    case let .convolution(op, batch, channels, outChannels, size, kernel, stride):
+        ["kind": "cnn_kernel", "op": op, "batch": batch, "channels": channels, "out_channels": outChannels, "size": size,
+         "kernel": kernel, "stride": stride]
     }
 }
 

@@ -8,23 +8,26 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: F
     try ensureShape(x.shape.count == 4 && gamma.shape == [x.shape[1]] && beta.shape == [x.shape[1]],
                     "[batchNorm] needs x (N, C, H, W) with gamma and beta (C), got \(Shape.describe(x.shape)), \(Shape.describe(gamma.shape)), \(Shape.describe(beta.shape))")
     let (batch, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
-    var xhat = Tensor(zeros: x.shape), invStd = Tensor(zeros: [channels])
-    var mean = Tensor(zeros: [channels]), variance = Tensor(zeros: [channels])
+    var invStd = Tensor(zeros: [channels]), mean = Tensor(zeros: [channels]), variance = Tensor(zeros: [channels])
     var y = Tensor(zeros: x.shape)
     x.value.withPointer { xp in gamma.value.withPointer { gp in beta.value.withPointer { bp in
-        y.withMutablePointer { yp in xhat.withMutablePointer { hp in invStd.withMutablePointer { ip in
+        y.withMutablePointer { yp in invStd.withMutablePointer { ip in
             mean.withMutablePointer { mp in variance.withMutablePointer { vp in
                 batchNormTrainingForward(batch: batch, channels: channels, plane: plane, epsilon: epsilon, x: xp, gamma: gp, beta: bp,
-                                         y: yp, xhat: hp, invStd: ip, mean: mp, variance: vp)
+                                         y: yp, invStd: ip, mean: mp, variance: vp)
             } }
-        } } }
+        } }
     } } }
-    let output = record(y, parents: [x, gamma, beta]) { dy in
-        dy.withPointer { dp in xhat.withPointer { hp in gamma.value.withPointer { gp in invStd.withPointer { ip in
-            withOptionalGradPointer(x) { dx in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
-                batchNormBackward(batch: batch, channels: channels, plane: plane, dy: dp, xhat: hp, gamma: gp, invStd: ip,
-                                  dx: dx, dgamma: dg, dbeta: db)
-            } } }
+    // Backward recomputes x̂ from x (kept by the graph) instead of holding a normalized copy.
+    let xValue = x.value
+    let output = record(y, parents: [x, gamma, beta]) { [mean] dy in
+        dy.withPointer { dp in xValue.withPointer { xp in mean.withPointer { mp in gamma.value.withPointer { gp in
+            invStd.withPointer { ip in
+                withOptionalGradPointer(x) { dx in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
+                    batchNormBackward(batch: batch, channels: channels, plane: plane, dy: dp, x: xp, mean: mp, gamma: gp,
+                                      invStd: ip, dx: dx, dgamma: dg, dbeta: db)
+                } } }
+            }
         } } } }
     }
     return (output, mean, variance)

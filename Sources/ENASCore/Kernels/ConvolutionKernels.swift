@@ -133,45 +133,51 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
 
 /// dx += ∂L/∂x and dw += ∂L/∂w from dy (N, O, OH, OW). Samples in parallel chunks; each chunk sums its samples'
 /// weight gradients in order into its own buffer, and the chunks are added in order (deterministic for a thread count).
+/// The weight gradient dy[n] (O, P) · cols[n]ᵀ reads cols transposed; its rows are padded with zeros to a multiple of
+/// the GEMM's 32-column panel, so every panel takes the GEMM's register-transpose packing (a partial transposed panel
+/// is packed one float at a time, which cost as much as the product itself for W2's 20-channel pointwise convs).
 public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                            dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
     let chunks = sampleChunks(g.batch)
-    let weightCount = outChannels * g.depth
-    let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * weightCount)
+    let paddedDepth = roundUp(g.depth, 32)
+    let partialCount = outChannels * paddedDepth
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * partialCount)
     defer { partials.deallocate() }
-    if dw != nil { partials.initialize(repeating: 0, count: chunks.count * weightCount) }
+    if dw != nil { partials.initialize(repeating: 0, count: chunks.count * partialCount) }
     let bits = (UInt(bitPattern: x), UInt(bitPattern: w), UInt(bitPattern: dy), dx.map { UInt(bitPattern: $0) } ?? 0,
                 dw == nil ? 0 : UInt(bitPattern: partials))
     Parallel.forEach(chunks: chunks.count) { chunk in
         let x = UnsafePointer<Float>(bitPattern: bits.0)!, w = UnsafePointer<Float>(bitPattern: bits.1)!
         let dy = UnsafePointer<Float>(bitPattern: bits.2)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: bits.3), partial = UnsafeMutablePointer<Float>(bitPattern: bits.4)
-        let cols = g.isPointwise ? nil : convScratch(floats: g.depth * g.outPlane)
+        let cols = convScratch(floats: paddedDepth * g.outPlane)
+        (cols + g.depth * g.outPlane).update(repeating: 0, count: (paddedDepth - g.depth) * g.outPlane)
         for n in chunks[chunk] {
             let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
             if let partial {
-                // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K)
-                let b: UnsafePointer<Float>
-                if let cols { im2col(g, sample: xn, cols: cols); b = UnsafePointer(cols) } else { b = xn }
-                gemm(transA: false, transB: true, m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane,
-                     b: b, ldb: g.outPlane, beta: 1, c: partial + chunk * weightCount, ldc: g.depth)
+                // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), over the zero-padded rows of cols.
+                if g.isPointwise { cols.update(from: xn, count: g.depth * g.outPlane) } else { im2col(g, sample: xn, cols: cols) }
+                gemm(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane, a: dyn, lda: g.outPlane,
+                     b: cols, ldb: g.outPlane, beta: 1, c: partial + chunk * partialCount, ldc: paddedDepth)
             }
             if let dx {
                 // dcols (C·K·K, P) = Wᵀ (C·K·K, O) · dy[n] (O, P); for a 1×1 kernel that is dx[n] itself.
                 let dxn = dx + n * g.channels * g.plane
-                if let cols {
+                if g.isPointwise {
+                    gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
+                         b: dyn, ldb: g.outPlane, beta: 1, c: dxn, ldc: g.outPlane)
+                } else {
                     gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
                          b: dyn, ldb: g.outPlane, c: cols, ldc: g.outPlane)
                     col2imAccumulate(g, sample: cols, dx: dxn)
-                } else {
-                    gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
-                         b: dyn, ldb: g.outPlane, beta: 1, c: dxn, ldc: g.outPlane)
                 }
             }
         }
     }
     if let dw {
-        for chunk in 0..<chunks.count { axpy(weightCount, alpha: 1, partials + chunk * weightCount, dw) }
+        for chunk in 0..<chunks.count {
+            for o in 0..<outChannels { axpy(g.depth, alpha: 1, partials + chunk * partialCount + o * paddedDepth, dw + o * g.depth) }
+        }
     }
 }
 
@@ -192,10 +198,11 @@ struct PaddedPlane {
         phaseLength = roundUp((width + 2 * padding + stride - 1) / stride + 16, 16)
     }
 
-    /// Writes the zero-padded, phase-split copy of `src` (height × width) into `buffer`.
+    /// Writes the padded (with `value`; zero by default), phase-split copy of `src` (height × width) into `buffer`.
     @inline(__always)
-    func fill(_ buffer: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, height: Int, width: Int, padding: Int) {
-        buffer.update(repeating: 0, count: count)
+    func fill(_ buffer: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, height: Int, width: Int, padding: Int,
+              value: Float = 0) {
+        buffer.update(repeating: value, count: count)
         for y in 0..<height {
             let row = buffer + (y + padding) * rowLength, input = src + y * width
             if stride == 1 {

@@ -1,80 +1,146 @@
 // Pooling kernels, NCHW: max (with an argmax cache for backward) and average excluding padding (the authors'
-// `count_include_pad=False`). Geometry as in ConvolutionKernels.swift; planes run in parallel.
+// `count_include_pad=False`). Geometry as in ConvolutionKernels.swift; planes run in parallel. Each plane is copied
+// once into a padded, stride-phase-split buffer (`PaddedPlane`: −∞ padding for max, 0 for average), so every output
+// row is K·K SIMD loads over the output width with no bounds checks.
 
-/// y (N, C, OH, OW) = max over each window of x; argmax holds each winner's index within its input plane.
+/// y (N, C, OH, OW) = max over each window of x; argmax holds each winner's index within its input plane (the first
+/// maximum in window order, row by row).
 public func maxPoolForward(_ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                            argmax: UnsafeMutablePointer<Int32>) {
     let xBits = UInt(bitPattern: x), yBits = UInt(bitPattern: y), aBits = UInt(bitPattern: argmax)
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
     Parallel.forRanges(count: g.batch * g.channels) { planes in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
         let argmax = UnsafeMutablePointer<Int32>(bitPattern: aBits)!
+        let padded = convScratch(floats: layout.count)
         for p in planes {
-            let src = x + p * g.height * g.width
-            for oy in 0..<g.outHeight {
-                for ox in 0..<g.outWidth {
-                    var best = -Float.infinity, bestIndex = -1
-                    for ky in 0..<g.kernel {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.height { continue }
-                        for kx in 0..<g.kernel {
-                            let ix = ox * g.stride - g.padding + kx
-                            if ix < 0 || ix >= g.width { continue }
-                            let v = src[iy * g.width + ix]
-                            if v > best || bestIndex < 0 { best = v; bestIndex = iy * g.width + ix }
-                        }
-                    }
-                    y[p * g.outPlane + oy * g.outWidth + ox] = best
-                    argmax[p * g.outPlane + oy * g.outWidth + ox] = Int32(bestIndex)
-                }
-            }
+            layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding, value: -.infinity)
+            maxPoolPlane(g, padded, layout, y: y + p * g.outPlane, argmax: argmax + p * g.outPlane)
         }
     }
 }
 
-/// dx += dy routed to each window's winner.
+@inline(__always)
+private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ layout: PaddedPlane,
+                          y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    typealias V = SIMD16<Float>
+    typealias I = SIMD16<Int32>
+    let (k, s, ow) = (g.kernel, g.stride, g.outWidth)
+    let raw = UnsafeRawPointer(padded)
+    let lanes = I(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) &* Int32(s)
+    var ox = 0
+    while ox < ow {
+        for oy in 0..<g.outHeight {
+            var best = V(repeating: -.infinity), bestTap = I(repeating: -1)
+            for ky in 0..<k {
+                let row = (oy * s + ky) * layout.rowLength
+                for kx in 0..<k {
+                    let v = raw.loadUnaligned(fromByteOffset: (row + (kx % s) * layout.phaseLength + ox + kx / s) * 4, as: V.self)
+                    let better = v .> best .| bestTap .< 0
+                    best.replace(with: v, where: better)
+                    bestTap.replace(with: I(repeating: Int32(ky * g.width + kx)), where: better)
+                }
+            }
+            // Input index of the winner: (oy·S − Pad + ky)·W + (ox + lane)·S − Pad + kx.
+            let base = Int32((oy * s - g.padding) * g.width + ox * s - g.padding)
+            let index = bestTap &+ lanes &+ base
+            let count = min(16, ow - ox)
+            for j in 0..<count {
+                y[oy * ow + ox + j] = best[j]
+                argmax[oy * ow + ox + j] = index[j]
+            }
+        }
+        ox += 16
+    }
+}
+
+/// dx += dy routed to each window's winner. Planes in parallel (a winner lies in its own plane).
 public func maxPoolBackward(_ g: ConvGeometry, dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
                             dx: UnsafeMutablePointer<Float>) {
-    for p in 0..<(g.batch * g.channels) {
-        let dplane = dx + p * g.height * g.width
-        for o in 0..<g.outPlane { dplane[Int(argmax[p * g.outPlane + o])] += dy[p * g.outPlane + o] }
+    let dyBits = UInt(bitPattern: dy), aBits = UInt(bitPattern: argmax), dxBits = UInt(bitPattern: dx)
+    Parallel.forRanges(count: g.batch * g.channels, minimumPerThread: 16) { planes in
+        let dy = UnsafePointer<Float>(bitPattern: dyBits)!, argmax = UnsafePointer<Int32>(bitPattern: aBits)!
+        let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits)!
+        for p in planes {
+            let dplane = dx + p * g.plane, winners = argmax + p * g.outPlane, grads = dy + p * g.outPlane
+            // A window of −∞ only has no in-bounds winner that beats the padding: its gradient is dropped.
+            for o in 0..<g.outPlane where winners[o] >= 0 && Int(winners[o]) < g.plane { dplane[Int(winners[o])] += grads[o] }
+        }
     }
 }
 
-/// y = mean over each window's in-bounds elements (padding excluded from the count).
+/// 1 / (in-bounds elements) of each output window (OH × OW).
+func averageWeights(_ g: ConvGeometry) -> [Float] {
+    func span(_ o: Int, _ size: Int) -> Int { min(size, o * g.stride - g.padding + g.kernel) - max(0, o * g.stride - g.padding) }
+    var weights = [Float](repeating: 0, count: g.outPlane)
+    for oy in 0..<g.outHeight {
+        for ox in 0..<g.outWidth { weights[oy * g.outWidth + ox] = 1 / Float(span(oy, g.height) * span(ox, g.width)) }
+    }
+    return weights
+}
+
+/// y = mean over each window's in-bounds elements (padding excluded from the count): the window sum (zero
+/// padding) times the precomputed 1/count.
 public func avgPoolForward(_ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
     let xBits = UInt(bitPattern: x), yBits = UInt(bitPattern: y)
-    Parallel.forRanges(count: g.batch * g.channels) { planes in
-        let x = UnsafePointer<Float>(bitPattern: xBits)!, y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
-        for p in planes {
-            let src = x + p * g.height * g.width
-            for oy in 0..<g.outHeight {
-                let (y0, y1) = (max(0, oy * g.stride - g.padding), min(g.height, oy * g.stride - g.padding + g.kernel))
-                for ox in 0..<g.outWidth {
-                    let (x0, x1) = (max(0, ox * g.stride - g.padding), min(g.width, ox * g.stride - g.padding + g.kernel))
-                    var total: Float = 0
-                    for iy in y0..<y1 { for ix in x0..<x1 { total += src[iy * g.width + ix] } }
-                    y[p * g.outPlane + oy * g.outWidth + ox] = total / Float((y1 - y0) * (x1 - x0))
-                }
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
+    let weights = averageWeights(g)
+    let ones = [Float](repeating: 1, count: g.kernel * g.kernel)
+    weights.withUnsafeBufferPointer { weights in ones.withUnsafeBufferPointer { ones in
+        let wBits = UInt(bitPattern: weights.baseAddress!), oBits = UInt(bitPattern: ones.baseAddress!)
+        Parallel.forRanges(count: g.batch * g.channels) { planes in
+            let x = UnsafePointer<Float>(bitPattern: xBits)!, y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
+            let weights = UnsafePointer<Float>(bitPattern: wBits)!, ones = UnsafePointer<Float>(bitPattern: oBits)!
+            let padded = convScratch(floats: layout.count)
+            for p in planes {
+                let out = y + p * g.outPlane
+                layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
+                correlatePlane(padded, layout, kernel: g.kernel, taps: ones, outHeight: g.outHeight, outWidth: g.outWidth,
+                               out: out, accumulate: false)
+                zipElements(g.outPlane, out, weights, out) { $0 * $1 }
             }
         }
-    }
+    } }
 }
 
-/// dx += dy spread evenly over each window's in-bounds elements.
+/// dx += dy spread evenly over each window's in-bounds elements: dy·(1/count) correlated with a K×K window of ones
+/// (dy padded by K − 1 − Pad) at stride 1, scattered into a padded buffer at larger strides.
 public func avgPoolBackward(_ g: ConvGeometry, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
     let dyBits = UInt(bitPattern: dy), dxBits = UInt(bitPattern: dx)
-    Parallel.forRanges(count: g.batch * g.channels) { planes in
-        let dy = UnsafePointer<Float>(bitPattern: dyBits)!, dx = UnsafeMutablePointer<Float>(bitPattern: dxBits)!
-        for p in planes {
-            let dplane = dx + p * g.height * g.width
-            for oy in 0..<g.outHeight {
-                let (y0, y1) = (max(0, oy * g.stride - g.padding), min(g.height, oy * g.stride - g.padding + g.kernel))
-                for ox in 0..<g.outWidth {
-                    let (x0, x1) = (max(0, ox * g.stride - g.padding), min(g.width, ox * g.stride - g.padding + g.kernel))
-                    let share = dy[p * g.outPlane + oy * g.outWidth + ox] / Float((y1 - y0) * (x1 - x0))
-                    for iy in y0..<y1 { for ix in x0..<x1 { dplane[iy * g.width + ix] += share } }
+    let weights = averageWeights(g)
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
+    let transposedPadding = g.kernel - 1 - g.padding
+    let byCorrelation = g.stride == 1 && transposedPadding >= 0
+    let dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: max(0, transposedPadding), stride: 1)
+    let ones = [Float](repeating: 1, count: g.kernel * g.kernel)
+    weights.withUnsafeBufferPointer { weights in ones.withUnsafeBufferPointer { ones in
+        let wBits = UInt(bitPattern: weights.baseAddress!), oBits = UInt(bitPattern: ones.baseAddress!)
+        Parallel.forRanges(count: g.batch * g.channels) { planes in
+            let dy = UnsafePointer<Float>(bitPattern: dyBits)!, dx = UnsafeMutablePointer<Float>(bitPattern: dxBits)!
+            let weights = UnsafePointer<Float>(bitPattern: wBits)!, ones = UnsafePointer<Float>(bitPattern: oBits)!
+            let scratch = convScratch(floats: g.outPlane + max(layout.count, dyLayout.count))
+            let scaled = scratch, work = scratch + g.outPlane
+            for p in planes {
+                zipElements(g.outPlane, dy + p * g.outPlane, weights, scaled) { $0 * $1 }
+                let dplane = dx + p * g.plane
+                if byCorrelation {
+                    dyLayout.fill(work, from: scaled, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
+                    correlatePlane(work, dyLayout, kernel: g.kernel, taps: ones, outHeight: g.height, outWidth: g.width,
+                                   out: dplane, accumulate: true)
+                } else {
+                    work.update(repeating: 0, count: layout.count)
+                    for oy in 0..<g.outHeight {
+                        for ky in 0..<g.kernel {
+                            let row = work + (oy * g.stride + ky) * layout.rowLength
+                            for kx in 0..<g.kernel {
+                                axpy(g.outWidth, alpha: 1, scaled + oy * g.outWidth,
+                                     row + (kx % g.stride) * layout.phaseLength + kx / g.stride)
+                            }
+                        }
+                    }
+                    layout.addInterior(of: work, into: dplane, height: g.height, width: g.width, padding: g.padding)
                 }
             }
         }
-    }
+    } }
 }

@@ -100,3 +100,65 @@ struct ConvolutionBackwardKernelsTests {
         #expect(first.0.storage == second.0.storage && first.1.storage == second.1.storage && first.2.storage == second.2.storage)
     }
 }
+
+/// dx of max (first maximum in window order wins) or average (padding excluded) pooling for upstream dy, by definition.
+func naivePoolBackward(_ x: Tensor, _ dy: Tensor, kernel: Int, stride: Int, padding: Int, max useMax: Bool) -> Tensor {
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (oh, ow) = (dy.shape[2], dy.shape[3])
+    var dx = Tensor(zeros: x.shape)
+    for p in 0..<(n * c) { for oy in 0..<oh { for ox in 0..<ow {
+        var inside: [Int] = []
+        for ky in 0..<kernel { for kx in 0..<kernel {
+            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+            if iy >= 0, iy < h, ix >= 0, ix < w { inside.append((p * h + iy) * w + ix) }
+        } }
+        let g = dy.storage[(p * oh + oy) * ow + ox]
+        if useMax {
+            var best = inside[0]
+            for i in inside where x.storage[i] > x.storage[best] { best = i }
+            dx.storage[best] += g
+        } else {
+            for i in inside { dx.storage[i] += g / Float(inside.count) }
+        }
+    } } }
+    return dx
+}
+
+struct PoolCase: Sendable, CustomStringConvertible {
+    let shape: [Int], kernel, stride, padding: Int
+    var description: String { "\(shape) k\(kernel) s\(stride) p\(padding)" }
+}
+
+let poolCases = [
+    PoolCase(shape: [2, 3, 9, 37], kernel: 3, stride: 1, padding: 1),
+    PoolCase(shape: [2, 2, 17, 17], kernel: 3, stride: 2, padding: 1),
+    PoolCase(shape: [3, 2, 8, 8], kernel: 3, stride: 1, padding: 1),
+    PoolCase(shape: [2, 3, 7, 5], kernel: 1, stride: 2, padding: 0),
+    PoolCase(shape: [1, 4, 12, 33], kernel: 2, stride: 2, padding: 0),
+    PoolCase(shape: [2, 2, 6, 20], kernel: 5, stride: 1, padding: 2),
+]
+
+@Suite("Pooling backward kernels against their definitions")
+struct PoolingBackwardKernelsTests {
+    @Test(arguments: poolCases)
+    func poolingForwardAndBackwardMatchDefinition(_ c: PoolCase) throws {
+        var rng = RandomSource(seed: 25)
+        // Distinct values (a random permutation of a grid) so max pooling has no ties.
+        let count = c.shape.reduce(1, *)
+        var values = (0..<count).map { Float($0) / Float(count) - 0.5 }
+        values.shuffle(using: &rng)
+        let x = try Tensor(shape: c.shape, storage: values)
+        for useMax in [true, false] {
+            let expectedY = naivePool(x, kernel: c.kernel, stride: c.stride, padding: c.padding, max: useMax)
+            let dy = randomTensor(expectedY.shape, rng: &rng)
+            let xv = Variable(x, requiresGrad: true)
+            let y = useMax ? try maxPool2d(xv, kernel: c.kernel, stride: c.stride, padding: c.padding)
+                : try avgPool2d(xv, kernel: c.kernel, stride: c.stride, padding: c.padding)
+            try sumAll(try multiply(y, mask: dy)).backward()
+            let expectedDx = naivePoolBackward(x, dy, kernel: c.kernel, stride: c.stride, padding: c.padding, max: useMax)
+            #expect(y.shape == expectedY.shape)
+            #expect(maxAbsDifference(y.value.storage, expectedY.storage) < 1e-6, "max \(useMax)")
+            #expect(maxAbsDifference(xv.grad!.storage, expectedDx.storage) < 1e-5, "max \(useMax)")
+        }
+    }
+}
