@@ -9,8 +9,8 @@ import ctypes
 import os
 from ctypes import POINTER, c_bool, c_char, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t, c_void_p
 
-# enas.h: #define ENAS_ABI_VERSION 1 — the ABI these declarations describe.
-ABI_VERSION = 1
+# enas.h: #define ENAS_ABI_VERSION 2 — the ABI these declarations describe.
+ABI_VERSION = 2
 
 # enas.h: ENAS_MAX_NDIM
 MAX_NDIM = 8
@@ -140,6 +140,12 @@ enas_arch_to_dot = _declare("enas_arch_to_dot", c_int32, c_void_p, *_TEXT_OUT)
 # int32_t enas_arch_describe(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
 enas_arch_describe = _declare("enas_arch_describe", c_int32, c_void_p, *_TEXT_OUT)
 
+# int32_t enas_arch_to_dot_cell(const enas_arch *arch, const char *cell, char *buf, size_t cap, size_t *needed);
+enas_arch_to_dot_cell = _declare("enas_arch_to_dot_cell", c_int32, c_void_p, c_char_p, *_TEXT_OUT)
+
+# int32_t enas_arch_space(const enas_arch *arch, char *buf, size_t cap, size_t *needed);
+enas_arch_space = _declare("enas_arch_space", c_int32, c_void_p, *_TEXT_OUT)
+
 # int32_t enas_arch_free(enas_arch *arch);
 enas_arch_free = _declare("enas_arch_free", c_int32, c_void_p)
 
@@ -165,11 +171,36 @@ enas_corpus_free = _declare("enas_corpus_free", c_int32, c_void_p)
 
 # ---- Searches -----------------------------------------------------------------------------------------------------
 
+# int32_t enas_images_load_fashion_mnist(const char *directory, int64_t validation_count, enas_images **out);
+enas_images_load_fashion_mnist = _declare("enas_images_load_fashion_mnist", c_int32, c_char_p, c_int64, _HANDLE_OUT)
+
+# int32_t enas_images_load_cifar10(const char *directory, int64_t validation_count, enas_images **out);
+enas_images_load_cifar10 = _declare("enas_images_load_cifar10", c_int32, c_char_p, c_int64, _HANDLE_OUT)
+
+# int32_t enas_images_from_arrays(const void *x_train, const int64_t *train_shape, const void *y_train,
+#                                 const void *x_test, const int64_t *test_shape, const void *y_test, int32_t dtype,
+#                                 int32_t label_dtype, int64_t n_classes, int64_t validation_count, enas_images **out);
+enas_images_from_arrays = _declare(
+    "enas_images_from_arrays", c_int32, c_void_p, POINTER(c_int64), c_void_p, c_void_p, POINTER(c_int64), c_void_p,
+    c_int32, c_int32, c_int64, c_int64, _HANDLE_OUT)
+
+# int32_t enas_images_info(const enas_images *images, int64_t *info);
+enas_images_info = _declare("enas_images_info", c_int32, c_void_p, POINTER(c_int64))
+
+# int32_t enas_images_free(enas_images *images);
+enas_images_free = _declare("enas_images_free", c_int32, c_void_p)
+
 # int32_t enas_search_create(const char *config_json, const enas_corpus *corpus, enas_search **out);
 enas_search_create = _declare("enas_search_create", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
 
 # int32_t enas_search_load(const char *path, const enas_corpus *corpus, enas_search **out);
 enas_search_load = _declare("enas_search_load", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_search_create_images(const char *config_json, const enas_images *images, enas_search **out);
+enas_search_create_images = _declare("enas_search_create_images", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_search_load_images(const char *path, const enas_images *images, enas_search **out);
+enas_search_load_images = _declare("enas_search_load_images", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
 
 # int32_t enas_search_save(const enas_search *search, const char *path);
 enas_search_save = _declare("enas_search_save", c_int32, c_void_p, c_char_p)
@@ -219,6 +250,22 @@ enas_search_free = _declare("enas_search_free", c_int32, c_void_p)
 #                           enas_model **out);
 enas_model_create = _declare("enas_model_create", c_int32, c_void_p, c_char_p, c_void_p, _HANDLE_OUT)
 
+# int32_t enas_model_create_images(const enas_arch *arch, const char *retrain_config_json, const enas_images *images,
+#                                  enas_model **out);
+enas_model_create_images = _declare("enas_model_create_images", c_int32, c_void_p, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_model_load_images(const char *path, const enas_images *images, enas_model **out);
+enas_model_load_images = _declare("enas_model_load_images", c_int32, c_char_p, c_void_p, _HANDLE_OUT)
+
+# int32_t enas_model_info_json(const enas_model *model, char *buf, size_t cap, size_t *needed);
+enas_model_info_json = _declare("enas_model_info_json", c_int32, c_void_p, *_TEXT_OUT)
+
+# int32_t enas_model_predict(enas_model *model, const void *images, int32_t dtype, const int64_t *shape,
+#                            float *probabilities, size_t cap_elements, size_t *needed);
+enas_model_predict = _declare(
+    "enas_model_predict", c_int32, c_void_p, c_void_p, c_int32, POINTER(c_int64), POINTER(c_float), c_size_t,
+    POINTER(c_size_t))
+
 # int32_t enas_model_save(const enas_model *model, const char *path);
 enas_model_save = _declare("enas_model_save", c_int32, c_void_p, c_char_p)
 
@@ -237,7 +284,7 @@ enas_model_train = _declare("enas_model_train", c_int32, c_void_p, c_int32, EVEN
 # int32_t enas_model_request_cancel(enas_model *model);
 enas_model_request_cancel = _declare("enas_model_request_cancel", c_int32, c_void_p)
 
-# int32_t enas_model_evaluate(enas_model *model, const char *split, double *ppl);
+# int32_t enas_model_evaluate(enas_model *model, const char *split, double *metric);
 enas_model_evaluate = _declare("enas_model_evaluate", c_int32, c_void_p, c_char_p, POINTER(c_double))
 
 # int32_t enas_model_parameter_names_json(const enas_model *model, char *buf, size_t cap, size_t *needed);

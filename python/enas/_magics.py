@@ -81,7 +81,7 @@ HELP = {
     "reset": "%reset -f — delete the user's variables and Out (keeps `enas`)",
     "pwd": "%pwd — the current directory",
     "cd": "%cd [DIR] — change directory (no DIR: home; -: the previous one)",
-    "arch": "%arch [--space rnn|rnn-v1] INTS — parse a cell's integer string, describe it in both forms",
+    "arch": "%arch [--space rnn|rnn-v1|macro|micro] INTS — parse an architecture string, describe it in its forms",
     "search": "%search status — state and progress of this session's current or last enas.Search",
     "help": "%help — this list",
 }
@@ -285,8 +285,7 @@ class Magics:
                 space, words = words[0].split("=", 1)[1], words[1:]
             if space not in SPACES:
                 raise UsageError(f"%arch: space {space!r} is not available; the Python API parses "
-                                 f"{', '.join(SPACES)} (the CNN spaces, macro and micro, are not exposed in Python "
-                                 f"yet)")
+                                 f"{', '.join(SPACES)}")
         if not words:
             raise UsageError(f"%arch needs an integer string: {HELP['arch']}")
         text = " ".join(words)
@@ -298,11 +297,10 @@ class Magics:
                 results[candidate] = error
         accepted = [name for name, result in results.items() if not isinstance(result, Exception)]
         if space is not None and not accepted:
-            raise UsageError(f"%arch: not a {space} cell: {results[space]}")
+            raise UsageError(f"%arch: not a {space} architecture: {results[space]}")
         if len(accepted) != 1:
-            what = "no space accepts" if not accepted else "both spaces accept"
-            print(f"%arch: {what} {text!r}; name one with --space (the CNN spaces, macro and micro, are not exposed "
-                  f"in Python yet):")
+            what = "no space accepts" if not accepted else "several spaces accept"
+            print(f"%arch: {what} {text!r}; name one with --space:")
             for name, result in results.items():
                 said = f"rejects it: {result}" if isinstance(result, Exception) else f"reads {result.describe()}"
                 print(f"  {name}: {said}")
@@ -310,7 +308,7 @@ class Magics:
                 if not isinstance(result, Exception):
                     result.close()
             if not accepted:
-                raise UsageError(f"%arch: {text!r} is not a cell in any available space")
+                raise UsageError(f"%arch: {text!r} is not an architecture in any available space")
             return None
         chosen = accepted[0]
         architecture = results[chosen]
@@ -319,13 +317,18 @@ class Magics:
         try:
             print(f"space: {chosen} ({how})")
             print(architecture.describe())
-            for name in SPACES:
-                try:
-                    form = architecture.to_string(name)
-                except Exception as error:
-                    form = f"(not expressible: {error})"
-                print(f"{name + ':':8}{form}")
-            print(f"nodes: {architecture.node_count}")
+            if architecture.space == "rnn":
+                for name in ("rnn", "rnn-v1"):
+                    try:
+                        form = architecture.to_string(name)
+                    except Exception as error:
+                        form = f"(not expressible: {error})"
+                    print(f"{name + ':':8}{form}")
+                print(f"nodes: {architecture.node_count}")
+            else:
+                print(f"{architecture.space + ':':8}{architecture.to_string()}")
+                shape = architecture.to_dict()
+                print(f"layers: {len(shape['layers'])}" if "layers" in shape else f"blocks: {len(shape['normal'])}")
         finally:
             architecture.close()
 

@@ -1,4 +1,5 @@
-"""Corpora for language modelling: Penn Treebank from its folder, or token id streams from numpy arrays."""
+"""Data: corpora for language modelling (Penn Treebank from its folder, or token id streams from numpy arrays) and
+image data for the CNN spaces (Fashion-MNIST, CIFAR-10, or numpy image arrays of any shape and class count)."""
 
 import ctypes
 import operator
@@ -97,4 +98,112 @@ class Tokens(Corpus):
         super().__init__(out.value)
 
 
-__all__ = ["Corpus", "PTB", "Tokens"]
+def _image_array(x, name):
+    """``x`` as a contiguous (N, C, H, W) uint8 or float32 array (a (N, H, W) array gains C = 1), and its dtype code."""
+    array = np.asarray(x)
+    if array.ndim == 3:
+        array = array[:, None, :, :]
+    if array.ndim != 4:
+        raise EnasError(Status.SHAPE, f"enas.data.Images: {name} must be (N, C, H, W) or (N, H, W), got shape {array.shape}")
+    if array.dtype == np.uint8:
+        return np.ascontiguousarray(array), _ffi.DTYPE_U8
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"enas.data.Images: {name} must hold numbers, got dtype {array.dtype}")
+    return np.ascontiguousarray(array, dtype=np.float32), _ffi.DTYPE_F32
+
+
+def _label_array(y, count, name):
+    array = np.asarray(y)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"enas.data.Images: {name} must hold integer labels, got dtype {array.dtype}")
+    if array.shape != (count,):
+        raise EnasError(Status.SHAPE, f"enas.data.Images: {name} must have shape ({count},), got {array.shape}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+class Images(Handle):
+    """Labelled images for the CNN spaces (an ``enas_images *``): train/validation/test splits, normalized per channel
+    with the training split's statistics. From numpy: ``x_*`` (N, C, H, W) or (N, H, W), uint8 (0…255) or float;
+    ``y_*`` integer labels in 0 ≤ y < ``classes`` (default: max label + 1). The last ``validation`` training images
+    form the validation split. Any size and class count; no augmentation for caller arrays. The arrays are copied."""
+
+    _free = _ffi.enas_images_free
+    _kind = "images"
+
+    def __init__(self, x_train, y_train, x_test, y_test, validation=5000, classes=None):
+        xtr, code = _image_array(x_train, "x_train")
+        xte, code_test = _image_array(x_test, "x_test")
+        if code != code_test:
+            xtr, xte, code = xtr.astype(np.float32), xte.astype(np.float32), _ffi.DTYPE_F32
+        ytr = _label_array(y_train, xtr.shape[0], "y_train")
+        yte = _label_array(y_test, xte.shape[0], "y_test")
+        if classes is None:
+            classes = int(max(ytr.max(initial=0), yte.max(initial=0))) + 1
+        train_shape = (ctypes.c_int64 * 4)(*xtr.shape)
+        test_shape = (ctypes.c_int64 * 4)(*xte.shape)
+        out = ctypes.c_void_p()
+        check(_ffi.enas_images_from_arrays(xtr.ctypes.data, train_shape, ytr.ctypes.data, xte.ctypes.data, test_shape,
+                                           yte.ctypes.data, code, _ffi.DTYPE_I64, operator.index(classes),
+                                           operator.index(validation), ctypes.byref(out)))
+        super().__init__(out.value)
+
+    def _info(self):
+        info = (ctypes.c_int64 * 8)()
+        check(_ffi.enas_images_info(self.handle, info))
+        return list(info)
+
+    @property
+    def lengths(self):
+        """Images per split: {"train": …, "valid": …, "test": …}."""
+        train, valid, test = self._info()[:3]
+        return {"train": train, "valid": valid, "test": test}
+
+    @property
+    def shape(self):
+        """(C, H, W) of one image."""
+        return tuple(self._info()[3:6])
+
+    @property
+    def classes(self):
+        return self._info()[6]
+
+    @property
+    def augmentation(self):
+        """The training augmentation: {"pad_crop": bool, "horizontal_flip": bool}."""
+        flags = self._info()[7]
+        return {"pad_crop": bool(flags & 1), "horizontal_flip": bool(flags & 2)}
+
+    def __repr__(self):
+        if self.closed:
+            return f"enas.data.{type(self).__name__}(closed)"
+        train, valid, test, c, h, w, classes, _ = self._info()
+        return (f"enas.data.{type(self).__name__}(train={train}, valid={valid}, test={test}, shape=({c}, {h}, {w}), "
+                f"classes={classes})")
+
+
+class FashionMNIST(Images):
+    """Fashion-MNIST (1×28×28, 10 classes) from ``path``, by default Debian's ``dataset-fashion-mnist`` location
+    ``/usr/share/datasets/fashion-mnist``; the last ``validation`` of the 60,000 training images validate. Training
+    batches get a 2-pixel pad + crop and horizontal flips."""
+
+    def __init__(self, path=None, validation=5000):
+        self.path = None if path is None else os.fspath(path)
+        out = ctypes.c_void_p()
+        directory = None if path is None else c_path(path, "enas.data.FashionMNIST")
+        check(_ffi.enas_images_load_fashion_mnist(directory, operator.index(validation), ctypes.byref(out)))
+        Handle.__init__(self, out.value)
+
+
+class CIFAR10(Images):
+    """CIFAR-10's binary batches (``data_batch_1..5.bin``, ``test_batch.bin``) from ``path``; the last ``validation``
+    training images validate (the authors' 5,000). Training batches get a 4-pixel pad + crop and horizontal flips."""
+
+    def __init__(self, path, validation=5000):
+        self.path = os.fspath(path)
+        out = ctypes.c_void_p()
+        check(_ffi.enas_images_load_cifar10(c_path(path, "enas.data.CIFAR10"), operator.index(validation),
+                                            ctypes.byref(out)))
+        Handle.__init__(self, out.value)
+
+
+__all__ = ["Corpus", "PTB", "Tokens", "Images", "FashionMNIST", "CIFAR10"]

@@ -11,11 +11,13 @@ from ._convert import Parameters, c_path, c_text, config_text, int32, read_text
 from ._events import check_callback, run_with_events
 from ._handle import Handle
 from .architecture import Architecture
-from .data import Corpus
+from .data import Corpus, Images
 from .errors import EnasError, Status, check
 
-# The search spaces the library can search, and those that are planned.
-_SPACES = {"rnn": "recurrent cells for language models (presets 'paper' and 'enas_lm' via config['preset'])"}
+# The search spaces, and the data each searches.
+_SPACES = {"rnn": "recurrent cells for language models (presets 'paper' and 'enas_lm' via config['preset'])",
+           "macro": "macro CNNs over images (per layer an op and skip connections)",
+           "micro": "micro CNN cells over images (a normal and a reduction cell)"}
 
 
 # A weak reference to the search most recently created, loaded, run or derived from (for enas-repl's `%search status`).
@@ -39,12 +41,31 @@ def _corpus(data, function):
     return data
 
 
-class Search(Handle):
-    """An ENAS search over ``space`` ("rnn": recurrent cells) on ``data`` (an enas.data corpus).
+def _images(data, function):
+    if not isinstance(data, Images):
+        raise TypeError(f"{function}: data must be enas.data image data (enas.data.FashionMNIST(), "
+                        f"enas.data.CIFAR10(path) or enas.data.Images(...)), got {type(data).__name__}")
+    return data
 
-    ``config`` is a dict or a JSON string of the search config (strict snake_case keys over the preset named by its
-    "preset" key: "paper", the default, or "enas_lm"); ``seed`` overrides its "seed"; ``log`` is a JSON-lines file
-    that receives one record per step. Unknown keys raise EnasError naming them.
+
+def _with_space(text, space):
+    """The config text with its "space" set (the CNN spaces' configs carry it)."""
+    config = json.loads(text)
+    if config.get("space", space) != space:
+        raise EnasError(Status.INVALID_ARGUMENT,
+                        f"enas.Search: config['space'] = {config['space']!r} contradicts space = {space!r}")
+    config["space"] = space
+    return json.dumps(config)
+
+
+class Search(Handle):
+    """An ENAS search over ``space`` on ``data``: "rnn" (recurrent cells) on an enas.data corpus, "macro" or "micro"
+    (CNNs) on enas.data image data.
+
+    ``config`` is a dict or a JSON string of the search config (strict snake_case keys over a preset: for "rnn" the
+    one named by its "preset" key, "paper" (default) or "enas_lm"; for the CNN spaces that space's "paper" preset);
+    ``seed`` overrides its "seed"; ``log`` is a JSON-lines file that receives one record per step. Unknown keys
+    raise EnasError naming them.
     """
 
     _free = _ffi.enas_search_free
@@ -54,16 +75,18 @@ class Search(Handle):
         function = "enas.Search"
         if space not in _SPACES:
             known = "; ".join(f"'{name}': {what}" for name, what in _SPACES.items())
-            raise EnasError(Status.INVALID_ARGUMENT,
-                            f"{function}: space = {space!r} is not available (known: {known}); the CNN spaces are "
-                            f"not exposed yet")
-        corpus = _corpus(data, function)
+            raise EnasError(Status.INVALID_ARGUMENT, f"{function}: space = {space!r} is not available (known: {known})")
         text = config_text(config, seed, function)
         out = ctypes.c_void_p()
-        check(_ffi.enas_search_create(text, corpus.handle, ctypes.byref(out)))
+        if space == "rnn":
+            data = _corpus(data, function)
+            check(_ffi.enas_search_create(text, data.handle, ctypes.byref(out)))
+        else:
+            data = _images(data, function)
+            check(_ffi.enas_search_create_images(_with_space(text, space).encode(), data.handle, ctypes.byref(out)))
         super().__init__(out.value)
         self.space = space
-        self.data = corpus
+        self.data = data
         self.last_derived = None
         _note_recent(self)
         if log is not None:
@@ -71,14 +94,18 @@ class Search(Handle):
 
     @classmethod
     def load(cls, path, data):
-        """A search restored from a checkpoint written by ``save``; ``data`` must hold the tokens it was searching."""
-        corpus = _corpus(data, "enas.Search.load")
+        """A search restored from a checkpoint written by ``save``; ``data`` must be the data it was searching (a
+        corpus for "rnn", image data for the CNN spaces; checked)."""
         out = ctypes.c_void_p()
-        check(_ffi.enas_search_load(c_path(path, "enas.Search.load"), corpus.handle, ctypes.byref(out)))
+        if isinstance(data, Images):
+            check(_ffi.enas_search_load_images(c_path(path, "enas.Search.load"), data.handle, ctypes.byref(out)))
+        else:
+            data = _corpus(data, "enas.Search.load")
+            check(_ffi.enas_search_load(c_path(path, "enas.Search.load"), data.handle, ctypes.byref(out)))
         search = cls.__new__(cls)
         Handle.__init__(search, out.value)
-        search.space = "rnn"
-        search.data = corpus
+        search.space = search.state["space"]
+        search.data = data
         search.last_derived = None
         _note_recent(search)
         return search
@@ -115,14 +142,15 @@ class Search(Handle):
 
     def derive(self, samples=None):
         """Samples ``samples`` architectures (default: the config's derive_samples), scores each on one validation
-        minibatch and returns (best Architecture, its validation perplexity) — a search metric."""
+        minibatch and returns (best Architecture, its score) — a search metric: validation perplexity for "rnn"
+        (lowest kept), validation accuracy for the CNN spaces (highest kept)."""
         raw = 0 if samples is None else int32(samples, "enas.Search.derive", "samples", minimum=1)
         out, ppl = ctypes.c_void_p(), ctypes.c_double()
         check(_ffi.enas_search_derive(self.handle, raw, ctypes.byref(out), ctypes.byref(ppl)))
         architecture = Architecture(out.value)
         _note_recent(self)
         try:
-            self.last_derived = (architecture.describe(), ppl.value)  # (description, validation ppl) for the REPL
+            self.last_derived = (architecture.describe(), ppl.value)  # (description, validation metric) for the REPL
         except Exception:
             pass
         return architecture, ppl.value

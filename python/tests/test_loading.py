@@ -10,7 +10,7 @@ from conftest import run_python
 
 
 def test_abi_and_version():
-    assert enas.abi_version() == enas.ABI_VERSION == 1
+    assert enas.abi_version() == enas.ABI_VERSION == 2
     assert enas.version() and enas.version()[0].isdigit()
     assert os.path.isfile(enas.library_path())
 

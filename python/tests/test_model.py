@@ -132,7 +132,7 @@ MODEL_CASES = [
     ("architecture as a string", lambda: _model_with(architecture=ENAS_LM_CELL), TypeError, None,
      "must be an enas.Architecture"),
     ("closed architecture", _closed_architecture, EnasError, Status.INVALID_HANDLE, "the architecture is closed"),
-    ("data not a corpus", lambda: _model_with(data=[1, 2, 3]), TypeError, None, "data must be an enas.data corpus"),
+    ("data not a corpus", lambda: _model_with(data=[1, 2, 3]), TypeError, None, "trains on an enas.data corpus"),
     ("unknown retrain key", lambda: _model_with(config={"epoch": 3}), EnasError, Status.INVALID_ARGUMENT,
      "unknown config key 'epoch'"),
     ("retrain config not JSON", lambda: _model_with(config="{"), EnasError, Status.FORMAT, "not valid JSON"),

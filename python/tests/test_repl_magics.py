@@ -134,18 +134,18 @@ def test_piped_magics(repl):
     assert "Out[6]: 43" in out
     assert "per loop (mean ± std. dev. of 2 runs, 3 loops each)" in out and "best " in out
     assert "helper  x" in out and "math" not in out.split("helper  x")[1].split("\n")[0]
-    assert "space: rnn (inferred; rnn-v1 rejects it)" in out
+    assert "space: rnn (inferred; rnn-v1 rejects it; macro rejects it; micro rejects it)" in out
     assert f"rnn:    {ENAS_LM_CELL}\n" in out and "nodes: 9" in out
     assert "space: rnn-v1 (given)" in out and f"rnn-v1: {PAPER_CELL}\n" in out and "nodes: 12" in out
     assert "no space accepts '1 2 3 4 5 6 7'" in out and "  rnn: rejects it:" in out and "  rnn-v1: rejects it:" in out
-    assert "macro and micro" in out
+    assert "  macro: rejects it:" in out and "  micro: rejects it:" in out
     assert "%timeit [-n N] [-r R]" in out and "%search status" in out and "%arch [--space" in out
     assert "UsageError: unknown magic %unknownmagic" in err
     assert "Out[16]: 'still alive'" in out
     assert "   5: %time x = 21 * 2" in out
     assert f"Out[18]: {os.getcwd()!r}" in out
     assert "Interactive namespace is empty." in out
-    assert "Out[21]: 1" in out
+    assert "Out[21]: 2" in out
     assert "no search yet" in out
 
 

@@ -390,7 +390,8 @@ def _tokens(train=None, valid=None, test=None, vocab=10):
 
 # (id, call, exception, status or None, fragment) — also run by test_errors' survival test.
 SEARCH_CASES = [
-    ("space macro", lambda: _search_with(space="macro"), EnasError, Status.INVALID_ARGUMENT, "space = 'macro'"),
+    ("space mezzo", lambda: _search_with(space="mezzo"), EnasError, Status.INVALID_ARGUMENT, "space = 'mezzo'"),
+    ("macro on tokens", lambda: _search_with(space="macro"), TypeError, None, "image data"),
     ("unknown config key", lambda: _search_with(config={"child_lr_maxx": 1}), EnasError, Status.INVALID_ARGUMENT,
      "unknown config key 'child_lr_maxx'"),
     ("nested unknown key", lambda: _search_with(config={"child": {"hiden_size": 8}}), EnasError,
