@@ -40,7 +40,27 @@ def test_pipeline_pauses_resumes_and_reports(tmp_path):
             break
     final = json.loads((tmp_path / "logs" / "result.json").read_text())
     assert final["test_ppl"] > 1 and final["valid_ppl"] > 1 and final["num_params"] > 0
-    assert final["architecture_v1"].count(" ") == 6   # f0 then 3 (previous, activation) pairs
+    assert final["architecture_string"].count(" ") == 6   # the rnn-v1 form: f0 then 3 (previous, activation) pairs
     history = [json.loads(line) for line in (tmp_path / "logs" / "search.jsonl").read_text().splitlines()]
     assert sum(1 for r in history if r["phase"] == "shared_weights") == 2 * 4
-    assert (tmp_path / "logs" / "derived_cell.dot").read_text().startswith("digraph")
+    assert (tmp_path / "logs" / "derived.dot").read_text().startswith("digraph")
+
+
+def test_fashion_mnist_pipeline_runs_to_a_result_in_chunks(tmp_path):
+    script = os.path.join(REPOSITORY, "examples", "fashion_mnist_pipeline.py")
+    common = ["--smoke", "--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "2",
+              "--retrain-epochs", "1"]
+    first = subprocess.run([sys.executable, script, *common, "--budget-minutes", "0"], capture_output=True, text=True,
+                           timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "search paused" in first.stdout
+    for _ in range(6):
+        result = subprocess.run([sys.executable, script, *common, "--budget-minutes", "5"], capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        if (tmp_path / "logs" / "result.json").exists():
+            break
+    final = json.loads((tmp_path / "logs" / "result.json").read_text())
+    assert 0 <= final["test_acc"] <= 1 and 0 <= final["derive_valid_acc"] <= 1 and final["num_params"] > 0
+    assert len(final["architecture_string"].split()) == 2 * 4 * 2   # micro: 2 cells × 2 blocks × 4 integers
+    assert "cluster_normal" in (tmp_path / "logs" / "derived.dot").read_text()

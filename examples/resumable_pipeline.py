@@ -1,0 +1,108 @@
+"""The staged, resumable search → derive → retrain → evaluate pipeline that the recipe scripts share.
+
+Each call works for at most ``budget_minutes``, checkpointing where it stops, so a run longer than one sitting is a
+sequence of calls of the same command. Checkpoints and the pipeline state go to ``work`` (not committed); the
+JSON-lines logs, the derived architecture's pictures and the final result go to ``logs`` (meant to be committed).
+"""
+
+import json
+import os
+import time
+
+import enas
+
+
+def merged(base, override):
+    """``base`` with ``override`` laid over it, recursively for nested dicts."""
+    result = dict(base)
+    for key, value in override.items():
+        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+    return result
+
+
+def add_arguments(parser, work, logs, search_epochs, retrain_epochs):
+    parser.add_argument("--work", default=work, help="checkpoints and pipeline state")
+    parser.add_argument("--logs", default=logs, help="JSON-lines logs and the final result")
+    parser.add_argument("--budget-minutes", type=float, default=50)
+    parser.add_argument("--search-epochs", type=int, default=search_epochs)
+    parser.add_argument("--retrain-epochs", type=int, default=retrain_epochs)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="tiny configs (tests)")
+
+
+def run(args, data, space, search_config, retrain_config, metric):
+    """Runs the next chunk of the pipeline; returns the final result dict once done, else None. ``metric`` is the
+    name of the final metric ("ppl" or "acc"): the result holds derive_valid_<metric>, valid_<metric>, test_<metric>."""
+    os.makedirs(args.work, exist_ok=True)
+    os.makedirs(args.logs, exist_ok=True)
+    deadline = time.monotonic() + 60 * args.budget_minutes
+    state_path = os.path.join(args.work, "pipeline.json")
+    state = json.load(open(state_path)) if os.path.exists(state_path) else {"stage": "search", "seconds": 0.0}
+    chunk_start = [time.monotonic()]
+
+    def save_state():
+        state["seconds"] += time.monotonic() - chunk_start[0]
+        chunk_start[0] = time.monotonic()
+        tmp = state_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(state, f, indent=1)
+        os.replace(tmp, state_path)
+
+    in_budget = lambda event: time.monotonic() < deadline  # noqa: E731 — the run callback: continue while in budget
+
+    if state["stage"] == "search":
+        checkpoint = os.path.join(args.work, "search.ckpt")
+        if os.path.exists(checkpoint):
+            search = enas.Search.load(checkpoint, data=data)
+        else:
+            search = enas.Search(space=space, data=data, config=dict(search_config, epochs=args.search_epochs),
+                                 seed=args.seed)
+        finished = search.run(callback=in_budget)   # the config's remaining epochs
+        search.save(checkpoint)
+        with open(os.path.join(args.logs, "search.jsonl"), "w") as log:
+            for record in search.history:
+                log.write(json.dumps(record, sort_keys=True) + "\n")
+        if finished:
+            architecture, valid = search.derive()
+            state.update(stage="retrain", architecture=architecture.to_json(), architecture_text=str(architecture),
+                         architecture_string=architecture.to_string("rnn-v1" if space == "rnn" else space))
+            state[f"derive_valid_{metric}"] = valid
+            with open(os.path.join(args.logs, "derived.dot"), "w") as f:
+                f.write(architecture.to_dot())
+        save_state()
+        if not finished:
+            print(f"search paused at epoch {search.state['epoch']}; run again to continue")
+            return None
+
+    if state["stage"] == "retrain":
+        checkpoint = os.path.join(args.work, "retrain.ckpt")
+        architecture = enas.Architecture.from_json(state["architecture"])
+        if os.path.exists(checkpoint):
+            model = enas.Model.load(checkpoint, data=data)
+        else:
+            model = enas.Model(architecture, data=data, config=dict(retrain_config, epochs=args.retrain_epochs),
+                               seed=args.seed)
+        with open(os.path.join(args.logs, "retrain.jsonl"), "a") as log:
+            def record(event):
+                log.write(json.dumps(event, sort_keys=True) + "\n")
+                return in_budget(event)
+            finished = model.train(callback=record)   # the config's remaining epochs
+        model.save(checkpoint)
+        if finished:
+            state.update(stage="done", num_params=model.num_params)
+            state[f"valid_{metric}"] = model.evaluate("valid")
+            state[f"test_{metric}"] = model.evaluate("test")
+            if space != "rnn":
+                state["num_params_without_auxiliary"] = model.num_params_without_auxiliary
+        save_state()
+        if not finished:
+            print("retraining paused; run again to continue")
+            return None
+
+    keys = ["architecture_text", "architecture_string", f"derive_valid_{metric}", f"valid_{metric}", f"test_{metric}",
+            "num_params", "num_params_without_auxiliary", "seconds"]
+    result = {key: state[key] for key in keys if key in state}
+    with open(os.path.join(args.logs, "result.json"), "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+    print(json.dumps(result, indent=1, sort_keys=True))
+    return result
