@@ -1,4 +1,5 @@
 import ENASCore
+import ENASTestSupport
 import Foundation
 import Testing
 
@@ -94,5 +95,49 @@ struct CNNNetworkTests {
         let kept = (0..<400).filter { y.value.storage[2 * $0] != 0 }
         #expect(kept.allSatisfy { y.value.storage[2 * $0] == y.value.storage[2 * $0 + 1] && abs(y.value.storage[2 * $0] - 4 / 3) < 1e-6 })
         #expect(abs(Double(kept.count) / 400 - 0.75) < 0.07)
+    }
+}
+
+@Suite("CNN networks: finite-difference gradients of whole children")
+struct CNNNetworkGradientTests {
+    /// Checks every `stride`-th weight of `parameters` for loss = cross-entropy of `logits()`.
+    func check(_ parameters: [Variable], stride: Int, eps: Float = 2e-3, _ logits: () throws -> Variable) throws {
+        let labels: [Int32] = [1, 0, 2]
+        for p in parameters { p.zeroGrad() }
+        try softmaxCrossEntropy(try logits(), labels: labels).backward()
+        let failures = try parameterGradientCheck(parameters, stride: stride, eps: eps, relativeTolerance: 5e-2, absoluteTolerance: 3e-3) {
+            Double(try withoutGradients { try softmaxCrossEntropy(try logits(), labels: labels) }.value.scalar)
+        }
+        // ReLU kinks crossed by a ±eps step (in float32, through BN) can flip a few entries; a wrong backward flips many.
+        let checked = parameters.reduce(0) { $0 + ($1.value.count + stride - 1) / stride }
+        #expect(failures.count * 50 <= checked, "\(failures.count) of \(checked) mismatch: \(failures.prefix(6))")
+    }
+
+    // Max pools are left out: their kinks make finite differences meaningless; the op has its own check.
+    static let smooth = try! MicroArchitecture.parse("0 0 1 2 2 4 0 1 1 1 0 2 2 0 2 4")
+
+    @Test func sharedMicroChild() throws {
+        var rng = RandomSource(seed: 21)
+        let network = try SharedMicroNetwork(layerCount: 1, width: 4, blockCount: 2, inChannels: 2, classes: 3, rng: &rng)
+        let x = Variable(Tensor(shape: [3, 2, 6, 6]) { rng.normal() })
+        try check(try network.parameters(for: Self.smooth), stride: 7) { try network.logits(x, architecture: Self.smooth, training: true) }
+    }
+
+    @Test func fixedMicroWithStridedIdentity() throws {
+        // No auxiliary head here: its BN over a 1×1 map of 3 images is too ill-conditioned for finite differences
+        // (its ops are each checked in the op table).
+        var rng = RandomSource(seed: 22)
+        let network = try MicroNetwork(architecture: Self.smooth, layerCount: 1, width: 4, inChannels: 2, imageSize: (16, 16), classes: 3,
+                                       rng: &rng)
+        let x = Variable(Tensor(shape: [3, 2, 16, 16]) { rng.normal() })
+        try check(network.parameters, stride: 5, eps: 5e-4) { try network.logits(x, training: true) }
+    }
+
+    @Test func fixedMacroWithSkipsAndReductions() throws {
+        var rng = RandomSource(seed: 23)
+        let architecture = try MacroArchitecture.parse("1 | 3 1 | 4 0 1")
+        let network = try MacroNetwork(architecture: architecture, width: 4, inChannels: 1, imageSize: (6, 6), classes: 3, rng: &rng)
+        let x = Variable(Tensor(shape: [3, 1, 6, 6]) { rng.normal() })
+        try check(network.parameters, stride: 5) { try network.logits(x, training: true) }
     }
 }
