@@ -234,34 +234,60 @@ struct PaddedPlane {
 }
 
 /// out (OH, OW) = (or +=) the K×K correlation of a padded, phase-split plane with `taps` (K·K, row-major),
-/// vectorized over the output width with `V` lanes.
+/// vectorized over the output width with `V` lanes. Four output rows run together: four independent accumulator
+/// chains (one chain of K·K dependent multiply-adds would wait on the FMA latency) sharing each tap's broadcast.
 @inline(__always)
 func correlatePlane<V: SIMD>(_ vector: V.Type, _ padded: UnsafePointer<Float>, _ layout: PaddedPlane, kernel: Int,
                              taps: UnsafePointer<Float>, outHeight: Int, outWidth: Int, out: UnsafeMutablePointer<Float>,
                              accumulate: Bool) where V.Scalar == Float {
     let lanes = V.scalarCount, s = layout.stride
     let raw = UnsafeRawPointer(padded)
+    let rowStep = s * layout.rowLength * 4
+    @inline(__always) func store(_ acc: V, _ oy: Int, _ ox: Int) {
+        let dst = out + oy * outWidth + ox
+        if ox + lanes <= outWidth {
+            let rawDst = UnsafeMutableRawPointer(dst)
+            rawDst.storeBytes(of: accumulate ? acc + rawDst.loadUnaligned(as: V.self) : acc, as: V.self)
+        } else {
+            for j in 0..<(outWidth - ox) { dst[j] = accumulate ? dst[j] + acc[j] : acc[j] }
+        }
+    }
     var ox = 0
     while ox < outWidth {
-        let full = ox + lanes <= outWidth
-        for oy in 0..<outHeight {
+        var oy = 0
+        while oy + 4 <= outHeight {
+            var acc0 = V(), acc1 = V(), acc2 = V(), acc3 = V()
+            for ky in 0..<kernel {
+                let row = (oy * s + ky) * layout.rowLength
+                var column = 0, phase = 0    // (kx % S)·phaseLength + kx / S, without divisions
+                for kx in 0..<kernel {
+                    let byte = (row + column + ox) * 4
+                    phase += 1
+                    if phase == s { phase = 0; column += 1 - (s - 1) * layout.phaseLength } else { column += layout.phaseLength }
+                    let t = V(repeating: taps[ky * kernel + kx])
+                    acc0 = acc0.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte, as: V.self))
+                    acc1 = acc1.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte + rowStep, as: V.self))
+                    acc2 = acc2.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte + 2 * rowStep, as: V.self))
+                    acc3 = acc3.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte + 3 * rowStep, as: V.self))
+                }
+            }
+            store(acc0, oy, ox); store(acc1, oy + 1, ox); store(acc2, oy + 2, ox); store(acc3, oy + 3, ox)
+            oy += 4
+        }
+        while oy < outHeight {
             var acc = V()
             for ky in 0..<kernel {
                 let row = (oy * s + ky) * layout.rowLength
+                var column = 0, phase = 0
                 for kx in 0..<kernel {
-                    let offset = row + (kx % s) * layout.phaseLength + ox + kx / s
-                    let v = raw.loadUnaligned(fromByteOffset: offset * 4, as: V.self)
-                    acc = acc.addingProduct(V(repeating: taps[ky * kernel + kx]), v)
+                    let offset = row + column + ox
+                    phase += 1
+                    if phase == s { phase = 0; column += 1 - (s - 1) * layout.phaseLength } else { column += layout.phaseLength }
+                    acc = acc.addingProduct(V(repeating: taps[ky * kernel + kx]), raw.loadUnaligned(fromByteOffset: offset * 4, as: V.self))
                 }
             }
-            let dst = out + oy * outWidth + ox
-            if full {
-                let rawDst = UnsafeMutableRawPointer(dst)
-                if accumulate { acc += rawDst.loadUnaligned(as: V.self) }
-                rawDst.storeBytes(of: acc, as: V.self)
-            } else {
-                for j in 0..<(outWidth - ox) { dst[j] = accumulate ? dst[j] + acc[j] : acc[j] }
-            }
+            store(acc, oy, ox)
+            oy += 1
         }
         ox += lanes
     }
@@ -318,13 +344,14 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let dy = UnsafePointer<Float>(bitPattern: dyBits)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits), dw = UnsafeMutablePointer<Float>(bitPattern: dwBits)
-        let scratch = convScratch(floats: layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + taps)
+        let scratch = convScratch(floats: layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + roundUp(taps, 16) + 17 * taps)
         let padded = scratch, work = scratch + layout.count
         let dyPadded = work + max(layout.count, dyLayout.count), flipped = dyPadded + g.outHeight * dyRow
+        let accumulators = flipped + roundUp(taps, 16), wGrad = accumulators + 16 * taps
         for c in channels {
             let filter = w + c * taps
             for t in 0..<taps { flipped[t] = filter[taps - 1 - t] }
-            var wGrad = [Float](repeating: 0, count: taps)
+            wGrad.update(repeating: 0, count: taps)
             for n in 0..<g.batch {
                 let p = n * g.channels + c
                 let grad = dy + p * g.outPlane
@@ -335,21 +362,8 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                         row.update(from: grad + oy * g.outWidth, count: g.outWidth)
                         (row + g.outWidth).update(repeating: 0, count: dyRow - g.outWidth)
                     }
-                    for ky in 0..<k {
-                        for kx in 0..<k {
-                            var acc = FloatVector()
-                            let raw = UnsafeRawPointer(padded)
-                            for oy in 0..<g.outHeight {
-                                let base = (oy * g.stride + ky) * layout.rowLength + (kx % g.stride) * layout.phaseLength + kx / g.stride
-                                let rawDy = UnsafeRawPointer(dyPadded + oy * dyRow)
-                                for ox in stride(from: 0, to: dyRow, by: 16) {
-                                    acc = acc.addingProduct(rawDy.loadUnaligned(fromByteOffset: ox * 4, as: FloatVector.self),
-                                                            raw.loadUnaligned(fromByteOffset: (base + ox) * 4, as: FloatVector.self))
-                                }
-                            }
-                            wGrad[ky * k + kx] += acc.sum()
-                        }
-                    }
+                    depthwiseWeightGradient(padded, layout, dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, kernel: k,
+                                            accumulators: accumulators, into: wGrad)
                 }
                 guard let dx else { continue }
                 let dxPlane = dx + p * g.plane
@@ -374,6 +388,37 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
             if let dw { for t in 0..<taps { dw[c * taps + t] += wGrad[t] } }
         }
     }
+}
+
+/// grad[ky·K + kx] += Σ_oy,ox dy[oy, ox] · padded[oy·S + ky, ox·S + kx] for one plane. dy rows are `dyRow` floats
+/// (whole vectors, zero past the output width). Each dy vector is loaded once and multiplied into all K·K taps'
+/// accumulators (`accumulators`: 16·K·K floats of scratch), so no tap's sum waits on its previous multiply-add.
+@inline(never)
+func depthwiseWeightGradient(_ padded: UnsafePointer<Float>, _ layout: PaddedPlane, dy: UnsafePointer<Float>, dyRow: Int,
+                             outHeight: Int, kernel: Int, accumulators: UnsafeMutablePointer<Float>,
+                             into grad: UnsafeMutablePointer<Float>) {
+    let taps = kernel * kernel, s = layout.stride, rowLength = layout.rowLength, phaseLength = layout.phaseLength
+    accumulators.update(repeating: 0, count: 16 * taps)
+    let raw = UnsafeRawPointer(padded), rawAcc = UnsafeMutableRawPointer(accumulators), rawDy = UnsafeRawPointer(dy)
+    for oy in 0..<outHeight {
+        for ox in stride(from: 0, to: dyRow, by: 16) {
+            let d = rawDy.loadUnaligned(fromByteOffset: (oy * dyRow + ox) * 4, as: FloatVector.self)
+            var tap = 0
+            for ky in 0..<kernel {
+                let row = (oy * s + ky) * rowLength + ox
+                var column = 0, phase = 0
+                for _ in 0..<kernel {
+                    let v = raw.loadUnaligned(fromByteOffset: (row + column) * 4, as: FloatVector.self)
+                    phase += 1
+                    if phase == s { phase = 0; column += 1 - (s - 1) * phaseLength } else { column += phaseLength }
+                    let acc = rawAcc.load(fromByteOffset: tap * 64, as: FloatVector.self)
+                    rawAcc.storeBytes(of: acc.addingProduct(d, v), toByteOffset: tap * 64, as: FloatVector.self)
+                    tap += 1
+                }
+            }
+        }
+    }
+    for t in 0..<taps { grad[t] += rawAcc.load(fromByteOffset: t * 64, as: FloatVector.self).sum() }
 }
 
 /// The output columns ox whose input column ox·S − Pad + offset lies inside [0, size).

@@ -34,8 +34,11 @@ private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ l
             var best = V(repeating: -.infinity), bestTap = I(repeating: -1)
             for ky in 0..<k {
                 let row = (oy * s + ky) * layout.rowLength
+                var column = 0, phase = 0    // (kx % S)·phaseLength + kx / S, without divisions
                 for kx in 0..<k {
-                    let v = raw.loadUnaligned(fromByteOffset: (row + (kx % s) * layout.phaseLength + ox + kx / s) * 4, as: V.self)
+                    let v = raw.loadUnaligned(fromByteOffset: (row + column + ox) * 4, as: V.self)
+                    phase += 1
+                    if phase == s { phase = 0; column += 1 - (s - 1) * layout.phaseLength } else { column += layout.phaseLength }
                     let better = v .> best .| bestTap .< 0
                     best.replace(with: v, where: better)
                     bestTap.replace(with: I(repeating: Int32(ky * g.width + kx)), where: better)
