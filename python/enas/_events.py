@@ -71,9 +71,9 @@ class _NoProgress:
 
 
 def _summary(event):
-    """The metrics of an event in a few characters: phase, loss, ppl, reward."""
+    """The metrics of an event in a few characters: phase, loss, ppl or acc, reward."""
     parts = [event.get("phase", "")]
-    for key, label in (("loss", "loss"), ("ppl", "ppl"), ("reward", "reward")):
+    for key, label in (("loss", "loss"), ("ppl", "ppl"), ("acc", "acc"), ("reward", "reward")):
         value = event.get(key)
         if isinstance(value, (int, float)):
             parts.append(f"{label}={value:.4g}")

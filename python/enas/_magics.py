@@ -352,16 +352,17 @@ class Magics:
               f"{state.get('controller_steps')} controller)")
         history = search.history
         event = next((record for record in reversed(history)
-                      if any(key in record for key in ("loss", "ppl", "reward"))), None)
+                      if any(key in record for key in ("loss", "ppl", "acc", "reward"))), None)
         if event is None:
             print("last event: none yet")
         else:
-            metrics = ", ".join(f"{key} {event[key]:.4g}" for key in ("loss", "ppl", "reward")
+            metrics = ", ".join(f"{key} {event[key]:.4g}" for key in ("loss", "ppl", "acc", "reward")
                                 if isinstance(event.get(key), (int, float)))
             print(f"last event: {event.get('phase')} epoch {event.get('epoch')} step {event.get('step')}: {metrics}")
         derived = getattr(search, "last_derived", None)
         if derived:
-            print(f"derived: {derived[0]} (validation ppl {derived[1]:.4g})")
+            metric = "ppl" if search.space == "rnn" else "accuracy"
+            print(f"derived: {derived[0]} (validation {metric} {derived[1]:.4g})")
         else:
             print("derived: none yet (search.derive())")
 
