@@ -11,6 +11,9 @@ protocol AlternatingSearch: AnyObject {
     var controllerSteps: Int { get }
     var history: [[String: Any]] { get set }
     var log: JSONLinesLog? { get }
+    /// Phase-1 children with a non-finite loss in a row, and how many are tolerated.
+    var nonFiniteInARow: Int { get set }
+    var maxNonFiniteSteps: Int { get }
     /// One phase-1 step; advances the position.
     func sharedWeightsStep() throws -> SearchEvent
     /// One phase-2 step; advances the position.
@@ -49,6 +52,21 @@ extension AlternatingSearch {
         let line = event.record
         history.append(line)
         try log?.write(line)
+    }
+
+    /// Runs one phase-1 child's training step. A non-finite loss (`ENASError.numeric`, thrown before any weight
+    /// changes) skips the child and is logged; many in a row means ω itself is broken, and the search stops.
+    func skippingNonFiniteChild(_ step: () throws -> Void) throws {
+        do {
+            try step()
+            nonFiniteInARow = 0
+        } catch ENASError.numeric(let message) {
+            nonFiniteInARow += 1
+            try log?.write(["phase": "shared_weights", "epoch": epoch, "step": stepInPhase, "skipped": message])
+            if nonFiniteInARow >= maxNonFiniteSteps {
+                throw ENASError.numeric("[search] \(nonFiniteInARow) children in a row had a non-finite loss; last: \(message)")
+            }
+        }
     }
 
     /// Moves past the step just taken: phase 1 → phase 2 → next epoch.

@@ -58,6 +58,8 @@ public final class ImageSearch: AlternatingSearch {
         uniformRNG = root.split("uniform")
     }
 
+    var maxNonFiniteSteps: Int { config.maxNonFiniteSteps }
+
     /// Phase-1 minibatches in one epoch.
     public var sharedWeightsSteps: Int { config.stepsPerEpoch > 0 ? config.stepsPerEpoch : trainBatches.batchesPerEpoch }
     /// Phase-2 Adam steps in one epoch (none for the random strategy).
@@ -93,20 +95,12 @@ public final class ImageSearch: AlternatingSearch {
         let rate = config.training.learningRate.schedule.rate(atEpoch: Double(epoch) + Double(stepInPhase) / Double(sharedWeightsSteps))
         var event = SearchEvent(phase: .sharedWeights, epoch: epoch, step: stepInPhase, steps: sharedWeightsSteps, architecture: architecture.description,
                                 elapsedSeconds: 0, etaSeconds: 0, threads: Parallel.threadCount)
-        do {
+        try skippingNonFiniteChild {
             let result = try imageTrainingStep(parameters: try network.parameters(for: architecture), images: images, labels: labels,
                                                optimizer: optimizer, learningRate: rate, gradientClip: config.training.gradientClip) {
                 (try self.network.logits($0, architecture: architecture, training: true), nil)
             }
-            nonFiniteInARow = 0
             (event.loss, event.accuracy, event.learningRate) = (Double(result.loss), result.accuracy, Double(rate))
-        } catch ENASError.numeric(let message) {
-            // A diverging child is skipped (no weight changed); many in a row means ω itself is broken.
-            nonFiniteInARow += 1
-            try log?.write(["phase": "shared_weights", "epoch": epoch, "step": stepInPhase, "skipped": message])
-            if nonFiniteInARow >= config.maxNonFiniteSteps {
-                throw ENASError.numeric("[search] \(nonFiniteInARow) children in a row had a non-finite loss; last: \(message)")
-            }
         }
         advancePhase()
         return event

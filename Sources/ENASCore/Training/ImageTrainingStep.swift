@@ -36,13 +36,19 @@ public struct ImageStepResult: Sendable {
     public let learningRate: Float
 }
 
-/// Rows of `logits` whose largest entry is at the label.
+/// Rows of `logits` whose largest entry is at the label. A row holding NaN counts as wrong (a diverged child scores
+/// 0, it does not crash the search).
 func countCorrect(_ logits: Tensor, labels: [Int32]) -> Int {
     let classes = logits.shape[1]
     var correct = 0
     for (r, label) in labels.enumerated() {
-        let row = logits.storage[(r * classes)..<((r + 1) * classes)]
-        if row.firstIndex(of: row.max()!)! - r * classes == Int(label) { correct += 1 }
+        var best = 0, bestValue = -Float.infinity, sawNaN = false
+        for c in 0..<classes {
+            let v = logits.storage[r * classes + c]
+            if v.isNaN { sawNaN = true; break }
+            if v > bestValue || c == 0 { (best, bestValue) = (c, v) }
+        }
+        if !sawNaN && best == Int(label) { correct += 1 }
     }
     return correct
 }

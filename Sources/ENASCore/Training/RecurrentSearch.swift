@@ -46,6 +46,8 @@ public final class RecurrentSearch: AlternatingSearch {
         uniformRNG = root.split("uniform")
     }
 
+    var maxNonFiniteSteps: Int { config.maxNonFiniteSteps }
+
     /// Phase-1 windows in one epoch.
     public var sharedWeightsSteps: Int { config.windowsPerEpoch > 0 ? config.windowsPerEpoch : sharedTrainer.windowsPerEpoch }
     /// Phase-2 Adam steps in one epoch (none for the random strategy).
@@ -87,19 +89,11 @@ public final class RecurrentSearch: AlternatingSearch {
         let architecture = try proposeArchitecture()
         var event = SearchEvent(phase: .sharedWeights, epoch: epoch, step: stepInPhase, steps: sharedWeightsSteps, architecture: architecture.description,
                                 elapsedSeconds: 0, etaSeconds: 0, threads: Parallel.threadCount)
-        do {
+        try skippingNonFiniteChild {
             let result = try sharedTrainer.step(architecture: architecture)
-            nonFiniteInARow = 0
             event.loss = Double(result.crossEntropy)
             event.perplexity = Foundation.exp(Double(result.crossEntropy))
             event.learningRate = Double(result.learningRate)
-        } catch ENASError.numeric(let message) {
-            // A diverging child is skipped (no weight changed); many in a row means ω itself is broken.
-            nonFiniteInARow += 1
-            try log?.write(["phase": "shared_weights", "epoch": epoch, "step": stepInPhase, "skipped": message])
-            if nonFiniteInARow >= config.maxNonFiniteSteps {
-                throw ENASError.numeric("[search] \(nonFiniteInARow) children in a row had a non-finite loss; last: \(message)")
-            }
         }
         advancePhase()
         return event

@@ -195,6 +195,17 @@ struct ImageSearchStateTests {
         #expect(resumed.parameterCount > resumed.parameterCountWithoutAuxiliary)
     }
 
+    @Test func divergingChildrenAreSkippedThenStopTheSearch() throws {
+        var config = tinyConfig(.micro)
+        config.training.learningRate = .constant(1e12)
+        config.training.gradientClip = 0
+        config.maxNonFiniteSteps = 2
+        let search = try ImageSearch(config: config, data: try tinyData())
+        #expect(throws: ENASError.self) { try search.run(epochs: 3) }
+        #expect(search.nonFiniteInARow == 2)
+        #expect(search.history.contains { $0["loss"] == nil && $0["phase"] as? String == "shared_weights" })
+    }
+
     @Test func badInputsAreNamedErrors() throws {
         let data = try tinyData()
         #expect(throws: ENASError.self) { try ImageSearchConfig.fromJSON(#"{"space": "micro", "lerning_rate": 1}"#) }
