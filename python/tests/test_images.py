@@ -113,3 +113,14 @@ def test_bad_image_inputs_are_named_errors(corpus):
         model.predict(np.zeros((2, 1, 12, 13), np.uint8))
     with pytest.raises(enas.EnasError, match="drop_path"):
         enas.Model(enas.Architecture.parse(PUBLISHED_MICRO, space="micro"), images, config={"drop_path": 0.5})
+
+
+def test_a_diverging_cnn_search_raises_numeric_and_survives():
+    images, _ = random_images((1, 12, 12), 3)
+    config = dict(TINY_SEARCH, max_non_finite_steps=2, epochs=3,
+                  training={"batch_size": 8, "gradient_clip": 0, "learning_rate": {"kind": "constant", "initial": 1e12}})
+    search = enas.Search("micro", images, config=config)
+    with pytest.raises(enas.EnasError) as caught:
+        search.run(progress=False)
+    assert caught.value.code == enas.Status.NUMERIC and "non-finite" in caught.value.message
+    assert search.state["non_finite_in_a_row"] == 2 and search.state["running"] is False
