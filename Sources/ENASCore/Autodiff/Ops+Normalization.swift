@@ -9,8 +9,9 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: F
                     "[batchNorm] needs x (N, C, H, W) with gamma and beta (C), got \(Shape.describe(x.shape)), \(Shape.describe(gamma.shape)), \(Shape.describe(beta.shape))")
     let (batch, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
     var invStd = Tensor(zeros: [channels]), mean = Tensor(zeros: [channels]), variance = Tensor(zeros: [channels])
-    let y = x.value.withPointer { xp in gamma.value.withPointer { gp in beta.value.withPointer { bp in
-        makeTensor(x.shape) { yp in invStd.withMutablePointer { ip in
+    var y = Tensor(zeros: x.shape)
+    x.value.withPointer { xp in gamma.value.withPointer { gp in beta.value.withPointer { bp in
+        y.withMutablePointer { yp in invStd.withMutablePointer { ip in
             mean.withMutablePointer { mp in variance.withMutablePointer { vp in
                 batchNormTrainingForward(batch: batch, channels: channels, plane: plane, epsilon: epsilon, x: xp, gamma: gp, beta: bp,
                                          y: yp, invStd: ip, mean: mp, variance: vp)
@@ -22,9 +23,9 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: F
     let output = record(y, parents: [x, gamma, beta]) { [mean] dy in
         dy.withPointer { dp in xValue.withPointer { xp in mean.withPointer { mp in gamma.value.withPointer { gp in
             invStd.withPointer { ip in
-                withOptionalGradPointer(x) { dx, overwrite in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
+                withOptionalGradPointer(x) { dx in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
                     batchNormBackward(batch: batch, channels: channels, plane: plane, dy: dp, x: xp, mean: mp, gamma: gp,
-                                      invStd: ip, dx: dx, dgamma: dg, dbeta: db, overwriteDX: overwrite)
+                                      invStd: ip, dx: dx, dgamma: dg, dbeta: db)
                 } } }
             }
         } } } }

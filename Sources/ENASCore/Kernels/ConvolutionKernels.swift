@@ -136,15 +136,11 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
 /// The weight gradient dy[n] (O, P) · cols[n]ᵀ reads cols transposed; its rows are padded with zeros to a multiple of
 /// the GEMM's 32-column panel, so every panel takes the GEMM's register-transpose packing (a partial transposed panel
 /// is packed one float at a time, which cost as much as the product itself for W2's 20-channel pointwise convs).
-/// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                           dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
-                           overwriteDX: Bool = false) {
+                           dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
     let chunks = sampleChunks(g.batch)
     let paddedDepth = roundUp(g.depth, 32)
     let partialCount = outChannels * paddedDepth
-    // A 1×1 weight gradient small enough for GEMM's narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64) needs no padded copy.
-    let readsSampleInPlace = g.isPointwise && outChannels <= gemmNarrowLimit && g.depth <= gemmNarrowLimit && g.outPlane >= 64
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * partialCount)
     defer { partials.deallocate() }
     if dw != nil { partials.initialize(repeating: 0, count: chunks.count * partialCount) }
@@ -158,11 +154,7 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
         (cols + g.depth * g.outPlane).update(repeating: 0, count: (paddedDepth - g.depth) * g.outPlane)
         for n in chunks[chunk] {
             let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
-            if let partial, readsSampleInPlace {
-                // dW (O, C) += dy[n] (O, P) · x[n]ᵀ (P, C): GEMM's narrow dot path reads the sample in place.
-                gemm(transA: false, transB: true, m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane,
-                     b: xn, ldb: g.outPlane, beta: 1, c: partial + chunk * partialCount, ldc: paddedDepth)
-            } else if let partial {
+            if let partial {
                 // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), over the zero-padded rows of cols.
                 if g.isPointwise { cols.update(from: xn, count: g.depth * g.outPlane) } else { im2col(g, sample: xn, cols: cols) }
                 gemm(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane, a: dyn, lda: g.outPlane,
@@ -173,9 +165,8 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
                 let dxn = dx + n * g.channels * g.plane
                 if g.isPointwise {
                     gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
-                         b: dyn, ldb: g.outPlane, beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.outPlane)
+                         b: dyn, ldb: g.outPlane, beta: 1, c: dxn, ldc: g.outPlane)
                 } else {
-                    if overwriteDX { dxn.update(repeating: 0, count: g.channels * g.plane) }
                     gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
                          b: dyn, ldb: g.outPlane, c: cols, ldc: g.outPlane)
                     col2imAccumulate(g, sample: cols, dx: dxn)
@@ -337,10 +328,8 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
 /// dw[ky, kx] = Σ dy[oy, ox] · xpad[oy·S + ky, ox·S + kx]. At stride 1, dx is the correlation of dy padded by
 /// K − 1 − Pad with the flipped filter (the forward kernel again); at larger strides dy is scattered into a
 /// phase-split padded buffer.
-/// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                  dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
-                                  overwriteDX: Bool = false) {
+                                  dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), dyBits = UInt(bitPattern: dy)
     let dxBits = dx.map { UInt(bitPattern: $0) } ?? 0, dwBits = dw.map { UInt(bitPattern: $0) } ?? 0
     let k = g.kernel, taps = k * k
@@ -381,9 +370,8 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                 if byCorrelation {
                     dyLayout.fill(work, from: grad, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
                     correlatePlane(work, dyLayout, kernel: k, taps: flipped, outHeight: g.height, outWidth: g.width,
-                                   out: dxPlane, accumulate: !overwriteDX)
+                                   out: dxPlane, accumulate: true)
                 } else {
-                    if overwriteDX { dxPlane.update(repeating: 0, count: g.plane) }
                     work.update(repeating: 0, count: layout.count)
                     for oy in 0..<g.outHeight {
                         for ky in 0..<k {

@@ -12,8 +12,10 @@ extension Tensor {
     }
 }
 
-/// An uninitialized-then-filled tensor: `body` must write every element (the storage is not zero-filled first).
+/// An uninitialized-then-filled tensor: `body` must write every element.
 @inline(__always)
 func makeTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void) -> Tensor {
-    Tensor(uninitializedShape: shape, body)
+    var t = Tensor(zeros: shape)
+    t.withMutablePointer(body)
+    return t
 }
