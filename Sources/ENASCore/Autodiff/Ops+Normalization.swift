@@ -9,9 +9,8 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: F
                     "[batchNorm] needs x (N, C, H, W) with gamma and beta (C), got \(Shape.describe(x.shape)), \(Shape.describe(gamma.shape)), \(Shape.describe(beta.shape))")
     let (batch, channels, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
     var invStd = Tensor(zeros: [channels]), mean = Tensor(zeros: [channels]), variance = Tensor(zeros: [channels])
-    var y = Tensor(zeros: x.shape)
-    x.value.withPointer { xp in gamma.value.withPointer { gp in beta.value.withPointer { bp in
-        y.withMutablePointer { yp in invStd.withMutablePointer { ip in
+    let y = x.value.withPointer { xp in gamma.value.withPointer { gp in beta.value.withPointer { bp in
+        makeTensor(x.shape) { yp in invStd.withMutablePointer { ip in
             mean.withMutablePointer { mp in variance.withMutablePointer { vp in
                 batchNormTrainingForward(batch: batch, channels: channels, plane: plane, epsilon: epsilon, x: xp, gamma: gp, beta: bp,
                                          y: yp, invStd: ip, mean: mp, variance: vp)

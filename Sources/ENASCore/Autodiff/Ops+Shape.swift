@@ -20,8 +20,7 @@ public func concat(_ parts: [Variable]) throws -> Variable {
     let total = widths.reduce(0, +)
     var shape = first.shape
     shape[1] = parts.reduce(0) { $0 + $1.shape[1] }
-    var out = Tensor(zeros: shape)
-    out.withMutablePointer { o in
+    let out = makeTensor(shape) { o in
         var offset = 0
         for (p, w) in zip(parts, widths) {
             p.value.withPointer { src in for r in 0..<outer { (o + r * total + offset).update(from: src + r * w, count: w) } }

@@ -12,10 +12,8 @@ extension Tensor {
     }
 }
 
-/// An uninitialized-then-filled tensor: `body` must write every element.
+/// An uninitialized-then-filled tensor: `body` must write every element (the storage is not zero-filled first).
 @inline(__always)
 func makeTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void) -> Tensor {
-    var t = Tensor(zeros: shape)
-    t.withMutablePointer(body)
-    return t
+    Tensor(uninitializedShape: shape, body)
 }

@@ -27,6 +27,24 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         self.storage = (0..<shape.reduce(1, *)).map { _ in generator() }
     }
 
+    /// A tensor of `shape` whose elements `body` writes, every one of them: the storage is not zero-filled first.
+    /// For kernels that overwrite their whole output (the zero fill was a full extra pass over every fresh op result).
+    /// Traps on a negative shape: internal callers only.
+    init(uninitializedShape shape: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        if count == 0 {
+            self.storage = []
+            var scratch: Float = 0
+            body(&scratch)
+            return
+        }
+        self.storage = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            body(buffer.baseAddress!)
+            initialized = count
+        }
+    }
+
     /// A scalar (shape `[]`).
     public init(scalar: Float) {
         shape = []
