@@ -7,7 +7,11 @@ public func activation(_ x: Variable, _ f: Activation) -> Variable {
     let y = x.value.withPointer { xp in makeTensor(x.shape) { mapElements(n, xp, $0) { f.forward($0) } } }
     return record(y, parents: [x]) { g in
         g.withPointer { gp in y.withPointer { yp in
-            x.accumulateGrad { dx in zip3Elements(n, yp, gp, dx, dx) { y, g, acc in acc + f.backward(y: y, dy: g) } }
+            x.writeOrAccumulateGrad { dx, overwrite in
+                if overwrite { zipElements(n, yp, gp, dx) { y, g in f.backward(y: y, dy: g) } } else {
+                    zip3Elements(n, yp, gp, dx, dx) { y, g, acc in acc + f.backward(y: y, dy: g) }
+                }
+            }
         } }
     }
 }

@@ -16,8 +16,8 @@ public func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int =
     } }
     return record(out, parents: [x, w]) { dy in
         dy.withPointer { dp in x.value.withPointer { xp in w.value.withPointer { wp in
-            withOptionalGradPointer(x) { dx in withOptionalGradPointer(w) { dw in
-                conv2dBackward(g, outChannels: outChannels, x: xp, w: wp, dy: dp, dx: dx, dw: dw)
+            withOptionalGradPointer(x) { dx, overwrite in withOptionalGradPointer(w) { dw in
+                conv2dBackward(g, outChannels: outChannels, x: xp, w: wp, dy: dp, dx: dx, dw: dw, overwriteDX: overwrite)
             } }
         } } }
     }
@@ -36,11 +36,20 @@ public func depthwiseConv2d(_ x: Variable, _ w: Variable, stride: Int = 1, paddi
     } }
     return record(out, parents: [x, w]) { dy in
         dy.withPointer { dp in x.value.withPointer { xp in w.value.withPointer { wp in
-            withOptionalGradPointer(x) { dx in withOptionalGradPointer(w) { dw in
-                depthwiseConvBackward(g, x: xp, w: wp, dy: dp, dx: dx, dw: dw)
+            withOptionalGradPointer(x) { dx, overwrite in withOptionalGradPointer(w) { dw in
+                depthwiseConvBackward(g, x: xp, w: wp, dy: dp, dx: dx, dw: dw, overwriteDX: overwrite)
             } }
         } } }
     }
+}
+
+/// Calls `body` with the gradient buffer of `v` when it requires one, else nil; `overwrite` is true when the buffer is
+/// fresh and uninitialized (the kernel must write every element instead of adding), see `writeOrAccumulateGrad`.
+func withOptionalGradPointer<R>(_ v: Variable, _ body: (UnsafeMutablePointer<Float>?, _ overwrite: Bool) -> R) -> R {
+    guard v.requiresGrad else { return body(nil, false) }
+    var result: R?
+    v.writeOrAccumulateGrad { result = body($0, $1) }
+    return result!
 }
 
 /// Calls `body` with the gradient buffer of `v` (allocated on first use) when it requires one, else nil.

@@ -22,9 +22,9 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: F
     let output = record(y, parents: [x, gamma, beta]) { [mean] dy in
         dy.withPointer { dp in xValue.withPointer { xp in mean.withPointer { mp in gamma.value.withPointer { gp in
             invStd.withPointer { ip in
-                withOptionalGradPointer(x) { dx in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
+                withOptionalGradPointer(x) { dx, overwrite in withOptionalGradPointer(gamma) { dg in withOptionalGradPointer(beta) { db in
                     batchNormBackward(batch: batch, channels: channels, plane: plane, dy: dp, x: xp, mean: mp, gamma: gp,
-                                      invStd: ip, dx: dx, dgamma: dg, dbeta: db)
+                                      invStd: ip, dx: dx, dgamma: dg, dbeta: db, overwriteDX: overwrite)
                 } } }
             }
         } } } }

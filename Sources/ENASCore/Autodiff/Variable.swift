@@ -42,6 +42,15 @@ public final class Variable {
         grad!.withMutablePointer(body)
     }
 
+    /// Sends a gradient through a pointer without zero-filling a fresh buffer: when no gradient is held yet, `body`
+    /// gets an uninitialized buffer and `overwrite == true` and must write every element; otherwise it gets the
+    /// held gradient and `overwrite == false` and must add into it.
+    @inline(__always)
+    func writeOrAccumulateGrad(_ body: (UnsafeMutablePointer<Float>, _ overwrite: Bool) -> Void) {
+        if grad == nil { grad = makeTensor(value.shape) { body($0, true) }; return }
+        grad!.withMutablePointer { body($0, false) }
+    }
+
     /// grad += t (same element count).
     public func accumulateGrad(_ t: Tensor) {
         if grad == nil { grad = t; return }

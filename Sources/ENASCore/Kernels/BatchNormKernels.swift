@@ -72,11 +72,13 @@ public func batchNormInferenceForward(
 }
 
 /// Training backward with x̂ = (x − mean)·invStd recomputed from x:
-/// dx += invStd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = γ·dy; dγ += Σ dy·x̂, dβ += Σ dy.
+/// dx += invStd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = γ·dy (dx = … when `overwriteDX`: dx is then written
+/// whole and its previous contents never read); dγ += Σ dy·x̂, dβ += Σ dy.
 public func batchNormBackward(
     batch: Int, channels: Int, plane: Int, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
     gamma: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
-    dx: UnsafeMutablePointer<Float>?, dgamma: UnsafeMutablePointer<Float>?, dbeta: UnsafeMutablePointer<Float>?
+    dx: UnsafeMutablePointer<Float>?, dgamma: UnsafeMutablePointer<Float>?, dbeta: UnsafeMutablePointer<Float>?,
+    overwriteDX: Bool = false
 ) {
     let bits = (UInt(bitPattern: dy), UInt(bitPattern: x), UInt(bitPattern: mean), UInt(bitPattern: gamma),
                 UInt(bitPattern: invStd), dx.map { UInt(bitPattern: $0) } ?? 0, dgamma.map { UInt(bitPattern: $0) } ?? 0,
@@ -119,8 +121,12 @@ public func batchNormBackward(
             let d = FloatVector(repeating: -k * sumDyXhat * inv)
             for n in 0..<batch {
                 let base = (n * channels + c) * plane
-                zip3Elements(plane, dy + base, x + base, UnsafePointer(dx + base), dx + base) { g, xv, acc in
-                    acc + a * g + b + d * (xv - m)
+                if overwriteDX {
+                    zipElements(plane, dy + base, x + base, dx + base) { g, xv in a * g + b + d * (xv - m) }
+                } else {
+                    zip3Elements(plane, dy + base, x + base, UnsafePointer(dx + base), dx + base) { g, xv, acc in
+                        acc + a * g + b + d * (xv - m)
+                    }
                 }
             }
         }

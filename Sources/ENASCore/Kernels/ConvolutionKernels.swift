@@ -136,8 +136,10 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
 /// The weight gradient dy[n] (O, P) · cols[n]ᵀ reads cols transposed; its rows are padded with zeros to a multiple of
 /// the GEMM's 32-column panel, so every panel takes the GEMM's register-transpose packing (a partial transposed panel
 /// is packed one float at a time, which cost as much as the product itself for W2's 20-channel pointwise convs).
+/// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                           dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+                           dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
+                           overwriteDX: Bool = false) {
     let chunks = sampleChunks(g.batch)
     let paddedDepth = roundUp(g.depth, 32)
     let partialCount = outChannels * paddedDepth
@@ -165,8 +167,9 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
                 let dxn = dx + n * g.channels * g.plane
                 if g.isPointwise {
                     gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
-                         b: dyn, ldb: g.outPlane, beta: 1, c: dxn, ldc: g.outPlane)
+                         b: dyn, ldb: g.outPlane, beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.outPlane)
                 } else {
+                    if overwriteDX { dxn.update(repeating: 0, count: g.channels * g.plane) }
                     gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
                          b: dyn, ldb: g.outPlane, c: cols, ldc: g.outPlane)
                     col2imAccumulate(g, sample: cols, dx: dxn)
@@ -328,8 +331,10 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
 /// dw[ky, kx] = Σ dy[oy, ox] · xpad[oy·S + ky, ox·S + kx]. At stride 1, dx is the correlation of dy padded by
 /// K − 1 − Pad with the flipped filter (the forward kernel again); at larger strides dy is scattered into a
 /// phase-split padded buffer.
+/// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                  dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+                                  dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
+                                  overwriteDX: Bool = false) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), dyBits = UInt(bitPattern: dy)
     let dxBits = dx.map { UInt(bitPattern: $0) } ?? 0, dwBits = dw.map { UInt(bitPattern: $0) } ?? 0
     let k = g.kernel, taps = k * k
@@ -370,8 +375,9 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                 if byCorrelation {
                     dyLayout.fill(work, from: grad, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
                     correlatePlane(work, dyLayout, kernel: k, taps: flipped, outHeight: g.height, outWidth: g.width,
-                                   out: dxPlane, accumulate: true)
+                                   out: dxPlane, accumulate: !overwriteDX)
                 } else {
+                    if overwriteDX { dxPlane.update(repeating: 0, count: g.plane) }
                     work.update(repeating: 0, count: layout.count)
                     for oy in 0..<g.outHeight {
                         for ky in 0..<k {

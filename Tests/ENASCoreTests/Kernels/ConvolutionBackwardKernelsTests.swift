@@ -44,6 +44,8 @@ let backwardCases = convCases + [
     ConvCase(batch: 2, channels: 3, outChannels: 2, height: 13, width: 35, kernel: 5, stride: 2, padding: 2),
     ConvCase(batch: 3, channels: 7, outChannels: 5, height: 32, width: 32, kernel: 3, stride: 1, padding: 1),
     ConvCase(batch: 2, channels: 3, outChannels: 4, height: 7, width: 7, kernel: 1, stride: 2, padding: 0),
+    // a pointwise conv on GEMM's narrow path (M, K ≤ 128, N = H·W ≥ 64 and not a multiple of 64)
+    ConvCase(batch: 2, channels: 20, outChannels: 23, height: 8, width: 9, kernel: 1, stride: 1, padding: 0),
 ]
 
 @Suite("Convolution backward kernels against their definitions")
@@ -89,6 +91,38 @@ struct ConvolutionBackwardKernelsTests {
         #expect(maxAbsDifference(x.grad!.storage, gx.storage.map { 2 * $0 }) < 1e-4)
         #expect(maxAbsDifference(w.grad!.storage, gw.storage.map { 2 * $0 }) < 1e-3)
         #expect(maxAbsDifference(p.grad!.storage, gp.storage.map { 2 * $0 }) < 1e-3)
+    }
+
+    @Test func overwrittenThenAccumulatedGradientsOfEveryPath() throws {
+        // The first op to send x a gradient writes a fresh (uninitialized) buffer, the later ones add into it; the second
+        // backward adds everything again. Covers dx of strided depthwise (scatter), dense 3×3 (col2im), 1×1, batch
+        // norm and ReLU, each as the writer (first in backward order) and as an adder.
+        var rng = RandomSource(seed: 25)
+        let x = Variable(randomTensor([2, 4, 11, 10], rng: &rng), requiresGrad: true)
+        let w = Variable(randomTensor([4, 1, 3, 3], rng: &rng), requiresGrad: true)
+        let d = Variable(randomTensor([3, 4, 3, 3], rng: &rng), requiresGrad: true)
+        let p = Variable(randomTensor([5, 4, 1, 1], rng: &rng), requiresGrad: true)
+        let gamma = Variable(randomTensor([4], rng: &rng), requiresGrad: true)
+        let beta = Variable(randomTensor([4], rng: &rng), requiresGrad: true)
+        let outputs: [(Variable) throws -> Variable] = [
+            { try depthwiseConv2d($0, w, stride: 2, padding: 1) }, { try conv2d($0, d, stride: 1, padding: 1) },
+            { try conv2d($0, p) }, { try batchNorm($0, gamma: gamma, beta: beta).output }, { relu($0) },
+        ]
+        for order in [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [1, 3, 0, 4, 2]] {
+            for v in [x, w, d, p, gamma, beta] { v.zeroGrad() }
+            var terms: [Variable] = []
+            for i in order {
+                let y = try outputs[i](x)
+                terms.append(sumAll(try multiply(y, mask: randomTensor(y.shape, rng: &rng))))
+            }
+            let loss = try sum(terms)
+            try loss.backward()
+            let (gx, gw, gd) = (x.grad!, w.grad!, d.grad!)
+            try loss.backward()
+            #expect(maxAbsDifference(x.grad!.storage, gx.storage.map { 2 * $0 }) < 1e-4, "order \(order)")
+            #expect(maxAbsDifference(w.grad!.storage, gw.storage.map { 2 * $0 }) < 1e-3, "order \(order)")
+            #expect(maxAbsDifference(d.grad!.storage, gd.storage.map { 2 * $0 }) < 1e-3, "order \(order)")
+        }
     }
 
     @Test func resultsAreIdenticalAcrossRunsAtAThreadCount() throws {
