@@ -72,3 +72,42 @@ public func shiftUpLeft(_ x: Variable) throws -> Variable {
         } }
     }
 }
+
+/// out[n, c, y, x] = x[n, c, 2y + s, 2x + s] with s = 1 when `shifted` (zero past the bottom/right edge), else 0:
+/// (N, C, H, W) → (N, C, ⌈H/2⌉, ⌈W/2⌉). The two paths of a factorized reduction in one pass each, the same as
+/// `avgPool2d(x, kernel: 1, stride: 2)` and `avgPool2d(shiftUpLeft(x), kernel: 1, stride: 2)` without the
+/// full-size shifted copy.
+public func subsample2(_ x: Variable, shifted: Bool) throws -> Variable {
+    try ensureShape(x.shape.count == 4 && x.shape[2] >= 1 && x.shape[3] >= 1,
+                    "[subsample2] needs (N, C, H, W) with H, W ≥ 1, got \(Shape.describe(x.shape))")
+    let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+    let (oh, ow, s) = ((h + 1) / 2, (w + 1) / 2, shifted ? 1 : 0)
+    // Output rows and columns that read inside the input: 2·o + s < size.
+    let (rows, columns) = ((h - s + 1) / 2, (w - s + 1) / 2)
+    let out = x.value.withPointer { xp in
+        makeTensor([x.shape[0], x.shape[1], oh, ow]) { o in
+            for p in 0..<planes {
+                for y in 0..<oh {
+                    let dst = o + (p * oh + y) * ow
+                    if y < rows {
+                        let src = xp + (p * h + 2 * y + s) * w + s
+                        for x in 0..<columns { dst[x] = src[2 * x] }
+                        if columns < ow { (dst + columns).update(repeating: 0, count: ow - columns) }
+                    } else {
+                        dst.update(repeating: 0, count: ow)
+                    }
+                }
+            }
+        }
+    }
+    return record(out, parents: [x]) { g in
+        g.withPointer { gp in x.accumulateGrad { dx in
+            for p in 0..<planes {
+                for y in 0..<rows {
+                    let src = gp + (p * oh + y) * ow, dst = dx + (p * h + 2 * y + s) * w + s
+                    for x in 0..<columns { dst[2 * x] += src[x] }
+                }
+            }
+        } }
+    }
+}

@@ -16,8 +16,8 @@ public final class FactorizedReduction: Layer {
     public var parameters: [Variable] { path1.parameters + path2.parameters + norm.parameters }
 
     public func callAsFunction(_ x: Variable, training: Bool) throws -> Variable {
-        let first = try path1(try avgPool2d(x, kernel: 1, stride: 2, padding: 0))
-        let second = try path2(try avgPool2d(try shiftUpLeft(x), kernel: 1, stride: 2, padding: 0))
+        let first = try path1(try subsample2(x, shifted: false))
+        let second = try path2(try subsample2(x, shifted: true))
         return try norm(try concat([first, second]), training: training)
     }
 }

@@ -60,6 +60,8 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "avgPool 3x3 s1", shapes: [[2, 2, 5, 6]]) { try avgPool2d($0[0], kernel: 3, stride: 1, padding: 1) },
     GradientCase(name: "avgPool 3x3 s2", shapes: [[1, 3, 7, 7]]) { try avgPool2d($0[0], kernel: 3, stride: 2, padding: 1) },
     GradientCase(name: "shiftUpLeft", shapes: [[2, 2, 3, 4]]) { try shiftUpLeft($0[0]) },
+    GradientCase(name: "subsample2", shapes: [[2, 2, 5, 4]]) { try subsample2($0[0], shifted: false) },
+    GradientCase(name: "subsample2 shifted", shapes: [[2, 2, 5, 4]]) { try subsample2($0[0], shifted: true) },
     GradientCase(name: "globalAvgPool", shapes: [[2, 3, 4, 5]]) { try globalAvgPool($0[0]) },
     GradientCase(name: "batchNorm", shapes: [[3, 2, 3, 4], [2], [2]]) { try batchNorm($0[0], gamma: $0[1], beta: $0[2]).output },
     GradientCase(name: "highway tanh", shapes: [[3, 10], [3, 5]]) { try highway($0[0], previous: $0[1], activation: .tanh) },

@@ -46,6 +46,23 @@ struct LayerTests {
         #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
 
+    @Test(arguments: [[1, 1, 1, 1], [2, 3, 7, 9], [1, 2, 8, 8], [2, 1, 1, 5], [1, 2, 6, 1]])
+    func subsample2MatchesPoolingTheShiftedCopy(_ shape: [Int]) throws {
+        // Reference: the composition the factorized reduction used before the fused op, values and input gradients.
+        var rng = RandomSource(seed: 9)
+        let input = randomTensor(shape, rng: &rng)
+        for shifted in [false, true] {
+            let x = Variable(input, requiresGrad: true), xr = Variable(input, requiresGrad: true)
+            let y = try subsample2(x, shifted: shifted)
+            let reference = try avgPool2d(shifted ? try shiftUpLeft(xr) : xr, kernel: 1, stride: 2, padding: 0)
+            #expect(y.shape == reference.shape && y.value.storage == reference.value.storage, "\(shape) shifted \(shifted)")
+            let mask = randomTensor(y.shape, rng: &rng)
+            try sumAll(try multiply(y, mask: mask)).backward()
+            try sumAll(try multiply(reference, mask: mask)).backward()
+            #expect(x.grad!.storage == xr.grad!.storage, "\(shape) shifted \(shifted)")
+        }
+    }
+
     @Test func batchNormUpdatesRunningStatisticsAndEvaluatesWithThem() throws {
         var rng = RandomSource(seed: 2)
         let bn = BatchNorm2D("bn", channels: 2, momentum: 0.5, rng: &rng)
