@@ -122,6 +122,29 @@ public func enas_images_info(_ images: OpaquePointer?, _ info: UnsafeMutablePoin
     }
 }
 
+/// `int32_t enas_images_subset(const enas_images *images, int64_t n_train, int64_t n_valid, int64_t n_test,
+/// enas_images **out)` — the first n of each split; -1 keeps a split whole.
+@_cdecl("enas_images_subset")
+public func enas_images_subset(
+    _ images: OpaquePointer?, _ train: Int64, _ valid: Int64, _ test: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall("enas_images_subset") {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let data = try HandleRegistry.shared.lookup(images, as: ImagesObject.self, argument: "images").data
+        func count(_ value: Int64, _ name: String) throws -> Int? {
+            if value == -1 { return nil }
+            guard value >= 1, value <= Int64(Int32.max) else {
+                throw ABIError.invalidArgument("\(name) = \(value) must be ≥ 1, or -1 for the whole split")
+            }
+            return Int(value)
+        }
+        let subset = try data.prefix(train: try count(train, "n_train"), validation: try count(valid, "n_valid"),
+                                     test: try count(test, "n_test"))
+        out.pointee = HandleRegistry.shared.register(ImagesObject(subset))
+    }
+}
+
 /// `int32_t enas_images_free(enas_images *images)`
 @_cdecl("enas_images_free")
 public func enas_images_free(_ images: OpaquePointer?) -> Int32 {

@@ -1038,6 +1038,17 @@ static void test_images(void) {
         CHECK_ERROR(enas_images_from_arrays(x_train, train_shape, y_train, x_test, other, y_test, ENAS_DTYPE_U8,
                                             ENAS_DTYPE_I32, 3, 16, &bad),
                     ENAS_ERR_SHAPE, "enas_images_from_arrays", "test split");
+        enas_images *small = NULL;
+        int64_t small_info[8] = {0};
+        CHECK_OK(enas_images_subset(images, 10, -1, 4, &small));
+        CHECK_OK(enas_images_info(small, small_info));
+        CHECK(small_info[0] == 10 && small_info[1] == 16 && small_info[2] == 4 && small_info[6] == 3,
+              "subset info %lld %lld %lld", (long long)small_info[0], (long long)small_info[1], (long long)small_info[2]);
+        CHECK_OK(enas_images_free(small));
+        CHECK_ERROR(enas_images_subset(images, 0, -1, -1, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_subset",
+                    "n_train = 0");
+        CHECK_ERROR(enas_images_subset(NULL, 1, 1, 1, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_subset", "images");
+        CHECK(bad == NULL, "a failed subset leaves *out NULL");
         CHECK_ERROR(enas_images_load_fashion_mnist("/nonexistent/fashion", 5000, &bad), ENAS_ERR_IO,
                     "enas_images_load_fashion_mnist", "/nonexistent/fashion");
         CHECK_ERROR(enas_images_load_cifar10(NULL, 5000, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_load_cifar10",

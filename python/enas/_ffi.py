@@ -187,6 +187,10 @@ enas_images_from_arrays = _declare(
 # int32_t enas_images_info(const enas_images *images, int64_t *info);
 enas_images_info = _declare("enas_images_info", c_int32, c_void_p, POINTER(c_int64))
 
+# int32_t enas_images_subset(const enas_images *images, int64_t n_train, int64_t n_valid, int64_t n_test,
+#                            enas_images **out);
+enas_images_subset = _declare("enas_images_subset", c_int32, c_void_p, c_int64, c_int64, c_int64, POINTER(c_void_p))
+
 # int32_t enas_images_free(enas_images *images);
 enas_images_free = _declare("enas_images_free", c_int32, c_void_p)
 

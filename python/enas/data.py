@@ -173,6 +173,23 @@ class Images(Handle):
         flags = self._info()[7]
         return {"pad_crop": bool(flags & 1), "horizontal_flip": bool(flags & 2)}
 
+    def subset(self, train=None, valid=None, test=None):
+        """New image data with the first ``train``, ``valid`` and ``test`` images of each split (None: all of it),
+        the same augmentation, normalized with the smaller training split's statistics — for runs at a small budget."""
+        counts = []
+        for name, n in (("train", train), ("valid", valid), ("test", test)):
+            if n is None:
+                counts.append(-1)
+            elif isinstance(n, bool) or operator.index(n) < 1:
+                raise EnasError(Status.INVALID_ARGUMENT, f"enas.data.Images.subset: {name} = {n!r} must be ≥ 1 or None")
+            else:
+                counts.append(operator.index(n))
+        out = ctypes.c_void_p()
+        check(_ffi.enas_images_subset(self.handle, *counts, ctypes.byref(out)))
+        subset = Images.__new__(Images)
+        Handle.__init__(subset, out.value)
+        return subset
+
     def __repr__(self):
         if self.closed:
             return f"enas.data.{type(self).__name__}(closed)"

@@ -255,6 +255,12 @@ int32_t enas_images_from_arrays(const void *x_train, const int64_t *train_shape,
  * crop, bit 1: horizontal flip). */
 int32_t enas_images_info(const enas_images *images, int64_t *info);
 
+/* A new image data set holding the first n_train, n_valid and n_test images of `images`' splits (-1: the whole
+ * split), with the same augmentation and the normalization of the smaller training split: quick runs at a small
+ * budget. Each count must be ≥ 1 or -1 (ENAS_ERR_INVALID_ARGUMENT). */
+int32_t enas_images_subset(const enas_images *images, int64_t n_train, int64_t n_valid, int64_t n_test,
+                           enas_images **out);
+
 /* Frees image data. Searches and models created from it keep their own reference. */
 int32_t enas_images_free(enas_images *images);
 

@@ -50,6 +50,17 @@ public struct ImageData: Sendable {
         return try ImageData(train: train, test: test, validationCount: validationCount, augmentation: .cifar10)
     }
 
+    /// The first `train`, `validation` and `test` images of each split (nil: all of it), with the same augmentation;
+    /// the normalization is recomputed from the smaller training split. Quick runs and notebooks at a small budget.
+    public func prefix(train: Int? = nil, validation: Int? = nil, test: Int? = nil) throws -> ImageData {
+        for (name, n) in [("train", train), ("validation", validation), ("test", test)] {
+            if let n { try ensureArgument(n >= 1, "[images] a subset needs at least one \(name) image, got \(n)") }
+        }
+        return try ImageData(train: self.train.prefix(train ?? self.train.count),
+                             validation: self.validation.prefix(validation ?? self.validation.count),
+                             test: self.test.prefix(test ?? self.test.count), augmentation: augmentation)
+    }
+
     /// Split sizes, shape and an FNV-1a hash of labels and a pixel sample: a resumed run must see the same data.
     public var fingerprint: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
