@@ -1047,7 +1047,7 @@ static void test_images(void) {
         CHECK_OK(enas_images_free(small));
         CHECK_ERROR(enas_images_subset(images, 0, -1, -1, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_subset",
                     "n_train = 0");
-        CHECK_ERROR(enas_images_subset(NULL, 1, 1, 1, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_subset", "images");
+        CHECK_ERROR(enas_images_subset(NULL, 1, 1, 1, &bad), ENAS_ERR_INVALID_HANDLE, "enas_images_subset", "images");
         CHECK(bad == NULL, "a failed subset leaves *out NULL");
         CHECK_ERROR(enas_images_load_fashion_mnist("/nonexistent/fashion", 5000, &bad), ENAS_ERR_IO,
                     "enas_images_load_fashion_mnist", "/nonexistent/fashion");
