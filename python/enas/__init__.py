@@ -25,7 +25,7 @@ if _ffi.enas_abi_version() != _ffi.ABI_VERSION:
         f"{_ffi.ABI_VERSION}; rebuild the library or reinstall the package from the same checkout"
     )
 
-from . import data, logs  # noqa: E402
+from . import data, logs, plots  # noqa: E402
 from .architecture import Architecture  # noqa: E402
 from .errors import EnasError, Status  # noqa: E402
 from .linalg import gemm, matmul  # noqa: E402
@@ -53,5 +53,6 @@ __all__ = [
     "set_num_threads",
     "data",
     "logs",
+    "plots",
     "version",
 ]

@@ -32,15 +32,37 @@ def read_jsonl(path):
     return records
 
 
-def to_dataframe(records):
+def records(source):
+    """``source`` as a list of record dicts: a list/iterable of dicts (e.g. ``Search.history``) or a JSON-lines path."""
+    if isinstance(source, (str, os.PathLike)):
+        return read_jsonl(source)
+    return list(source)
+
+
+def series(source, key, phase=None):
+    """(steps, values): ``key``'s values in record order, over the records of ``phase`` (all when None) that carry
+    it, with steps counted 0, 1, 2, … across epochs — ready for ``plot(steps, values)``."""
+    picked = [r[key] for r in records(source)
+              if (phase is None or r.get("phase") == phase) and isinstance(r.get(key), (int, float))]
+    return list(range(len(picked))), picked
+
+
+def per_epoch(source, key, phase=None):
+    """{epoch: [values]}: ``key``'s values grouped by the records' "epoch", over ``phase``'s records (all when None)."""
+    grouped = {}
+    for r in records(source):
+        if (phase is None or r.get("phase") == phase) and isinstance(r.get(key), (int, float)) and "epoch" in r:
+            grouped.setdefault(r["epoch"], []).append(r[key])
+    return dict(sorted(grouped.items()))
+
+
+def to_dataframe(source):
     """A pandas DataFrame of log records (a list of dicts, e.g. ``Search.history``) or of a JSON-lines file's path."""
     try:
         import pandas
     except ImportError:
         raise ImportError("enas.logs.to_dataframe needs pandas (pip install pandas); read_jsonl gives plain dicts")
-    if isinstance(records, (str, os.PathLike)):
-        records = read_jsonl(records)
-    return pandas.DataFrame.from_records(list(records))
+    return pandas.DataFrame.from_records(records(source))
 
 
-__all__ = ["read_jsonl", "to_dataframe"]
+__all__ = ["per_epoch", "read_jsonl", "records", "series", "to_dataframe"]

@@ -91,7 +91,8 @@ typedef struct enas_model enas_model;
  * later run resumes where it stopped). A stop asked at the run's very last step ends it normally (ENAS_OK).
  * The callback may call the read-only functions of the running handle (state, history, parameters), its save and
  * request_cancel; run, derive, set_log and set_parameter on the same handle return ENAS_ERR_INVALID_ARGUMENT.
- * Event keys (absent when not applicable): phase ("shared_weights", "controller"), epoch, step, steps (the phase's
+ * Event keys (absent when not applicable): phase ("shared_weights", "controller";
+ * "retrain" for enas_model_train), epoch, step, steps (the phase's
  * length; for enas_model_train the run's total), loss (training cross-entropy, nats/token or per image), ppl
  * (recurrent), acc (CNN: the minibatch's training accuracy in phase 1, the samples' mean validation accuracy in
  * phase 2 and derive), reward, baseline,

@@ -36,7 +36,7 @@ extension AlternatingSearch {
             switch phase {
             case .sharedWeights: event = try sharedWeightsStep()
             case .controller: event = try controllerStep()
-            case .derive: throw ENASError.invalidArgument("[search] unexpected derive phase")
+            case .derive, .retrain: throw ENASError.invalidArgument("[search] unexpected \(phase.rawValue) phase")
             }
             done += 1
             event.elapsedSeconds = Date().timeIntervalSince(start)

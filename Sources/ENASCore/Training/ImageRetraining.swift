@@ -132,7 +132,7 @@ public final class ImageRetraining {
                                                auxiliaryWeight: config.auxiliaryWeight) { try network.forward($0, training: true) }
             done += 1
             let elapsed = Date().timeIntervalSince(start)
-            let event = SearchEvent(phase: .sharedWeights, epoch: epoch, step: step, steps: perEpoch, loss: Double(result.loss),
+            let event = SearchEvent(phase: .retrain, epoch: epoch, step: done - 1, steps: steps, loss: Double(result.loss),
                                     accuracy: result.accuracy, learningRate: Double(rate), architecture: architecture.description,
                                     elapsedSeconds: elapsed, etaSeconds: elapsed / Double(done) * Double(max(0, steps - done)),
                                     threads: Parallel.threadCount)

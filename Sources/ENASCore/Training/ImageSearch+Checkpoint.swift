@@ -52,7 +52,7 @@ extension ImageSearch {
         guard state.dataFingerprint == data.fingerprint else {
             throw ENASError.invalidArgument("[search load] '\(path)' was searching other data (\(state.dataFingerprint), given \(data.fingerprint))")
         }
-        guard let phase = SearchEvent.Phase(rawValue: state.phase) else { throw ENASError.format("'\(path)' names an unknown phase '\(state.phase)'") }
+        guard let phase = SearchEvent.Phase(rawValue: state.phase), phase == .sharedWeights || phase == .controller else { throw ENASError.format("'\(path)' names an unknown phase '\(state.phase)'") }
         guard let history = try JSONSerialization.jsonObject(with: Data(state.history.utf8)) as? [[String: Any]] else {
             throw ENASError.format("'\(path)' has a corrupt history")
         }

@@ -68,7 +68,7 @@ public final class RecurrentRetraining {
             let result = try trainer.step(architecture: architecture)
             done += 1
             let elapsed = Date().timeIntervalSince(start)
-            let event = SearchEvent(phase: .sharedWeights, epoch: trainer.epoch - (result.epochEnded ? 1 : 0), step: done - 1, steps: total,
+            let event = SearchEvent(phase: .retrain, epoch: trainer.epoch - (result.epochEnded ? 1 : 0), step: done - 1, steps: total,
                                     loss: Double(result.crossEntropy), perplexity: Foundation.exp(Double(result.crossEntropy)),
                                     learningRate: Double(result.learningRate), architecture: architecture.description,
                                     elapsedSeconds: elapsed, etaSeconds: elapsed / Double(done) * Double(max(0, total - done)),

@@ -70,7 +70,7 @@ extension RecurrentSearch {
             if name.hasPrefix("adam.v/") { search.reinforce.optimizer.secondMoment[String(name.dropFirst(7))] = tensor }
         }
         try search.sharedTrainer.restore(state.trainer, from: checkpoint)
-        guard let phase = SearchEvent.Phase(rawValue: state.phase) else { throw ENASError.format("'\(path)' names an unknown phase '\(state.phase)'") }
+        guard let phase = SearchEvent.Phase(rawValue: state.phase), phase == .sharedWeights || phase == .controller else { throw ENASError.format("'\(path)' names an unknown phase '\(state.phase)'") }
         (search.epoch, search.phase, search.stepInPhase) = (state.epoch, phase, state.stepInPhase)
         (search.nonFiniteInARow, search.validCursor, search.uniformRNG) = (state.nonFiniteInARow, state.validCursor, state.uniformRNG)
         search.reinforce.rng = state.reinforceRNG

@@ -1,10 +1,11 @@
 /// One progress report of a search, sent to the caller's callback after every step (the core never prints).
 /// Its JSON form is also the search's log line.
 public struct SearchEvent: Sendable {
-    public enum Phase: String, Sendable { case sharedWeights = "shared_weights", controller, derive }
+    /// A search's two phases and its derive samples; `retrain` marks the steps of a retraining from scratch.
+    public enum Phase: String, Sendable { case sharedWeights = "shared_weights", controller, derive, retrain }
     public var phase: Phase
     public var epoch: Int
-    /// Step within the phase, and the phase's length.
+    /// Step within the phase, and the phase's length (retraining: the step and length of the current `train` call).
     public var step: Int
     public var steps: Int
     /// Phase 1: the child's training cross-entropy (nats/token). Phase 2: mean validation perplexity of the samples.
