@@ -145,6 +145,31 @@ public func enas_images_subset(
     }
 }
 
+/// `int32_t enas_images_read_split(const enas_images *images, const char *split, float *pixels, int64_t n_pixels,
+/// int64_t *labels, int64_t n_labels)`
+@_cdecl("enas_images_read_split")
+public func enas_images_read_split(
+    _ images: OpaquePointer?, _ split: UnsafePointer<CChar>?, _ pixels: UnsafeMutablePointer<Float>?, _ pixelCount: Int64,
+    _ labels: UnsafeMutablePointer<Int64>?, _ labelCount: Int64
+) -> Int32 {
+    abiCall("enas_images_read_split") {
+        let data = try HandleRegistry.shared.lookup(images, as: ImagesObject.self, argument: "images").data
+        let name = try readText(try required(split, "split"), "split")
+        guard ["train", "valid", "test"].contains(name) else {
+            throw ABIError.invalidArgument("split must be \"train\", \"valid\" or \"test\", got \"\(name)\"")
+        }
+        let set = try data.split(name)
+        let n = set.count * set.imageSize
+        guard pixelCount == Int64(n), labelCount == Int64(set.count) else {
+            throw ABIError.shape("the \(name) split holds \(set.count) images of \(set.imageSize) values: n_pixels must be \(n) "
+                                 + "and n_labels \(set.count), got \(pixelCount) and \(labelCount)")
+        }
+        let pixels = try required(pixels, "pixels"), labels = try required(labels, "labels")
+        for i in 0..<n { pixels[i] = set.value(i) }
+        for (i, label) in set.labels.enumerated() { labels[i] = Int64(label) }
+    }
+}
+
 /// `int32_t enas_images_free(enas_images *images)`
 @_cdecl("enas_images_free")
 public func enas_images_free(_ images: OpaquePointer?) -> Int32 {

@@ -1049,6 +1049,15 @@ static void test_images(void) {
                     "n_train = 0");
         CHECK_ERROR(enas_images_subset(NULL, 1, 1, 1, &bad), ENAS_ERR_INVALID_HANDLE, "enas_images_subset", "images");
         CHECK(bad == NULL, "a failed subset leaves *out NULL");
+        float test_pixels[n_test * side * side];
+        int64_t test_labels[n_test];
+        CHECK_OK(enas_images_read_split(images, "test", test_pixels, n_test * side * side, test_labels, n_test));
+        CHECK(test_labels[4] == 4 % 3 && fabsf(test_pixels[7] - x_test[7] / 255.0f) < 1e-6f, "read_split values %f vs %d",
+              (double)test_pixels[7], x_test[7]);
+        CHECK_ERROR(enas_images_read_split(images, "test", test_pixels, n_test * side * side - 1, test_labels, n_test),
+                    ENAS_ERR_SHAPE, "enas_images_read_split", "n_pixels must be");
+        CHECK_ERROR(enas_images_read_split(images, "dev", test_pixels, 1, test_labels, 1), ENAS_ERR_INVALID_ARGUMENT,
+                    "enas_images_read_split", "\"dev\"");
         CHECK_ERROR(enas_images_load_fashion_mnist("/nonexistent/fashion", 5000, &bad), ENAS_ERR_IO,
                     "enas_images_load_fashion_mnist", "/nonexistent/fashion");
         CHECK_ERROR(enas_images_load_cifar10(NULL, 5000, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_load_cifar10",

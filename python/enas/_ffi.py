@@ -191,6 +191,11 @@ enas_images_info = _declare("enas_images_info", c_int32, c_void_p, POINTER(c_int
 #                            enas_images **out);
 enas_images_subset = _declare("enas_images_subset", c_int32, c_void_p, c_int64, c_int64, c_int64, POINTER(c_void_p))
 
+# int32_t enas_images_read_split(const enas_images *images, const char *split, float *pixels, int64_t n_pixels,
+#                                int64_t *labels, int64_t n_labels);
+enas_images_read_split = _declare("enas_images_read_split", c_int32, c_void_p, c_char_p, POINTER(c_float), c_int64,
+                                  POINTER(c_int64), c_int64)
+
 # int32_t enas_images_free(enas_images *images);
 enas_images_free = _declare("enas_images_free", c_int32, c_void_p)
 

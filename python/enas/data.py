@@ -173,6 +173,20 @@ class Images(Handle):
         flags = self._info()[7]
         return {"pad_crop": bool(flags & 1), "horizontal_flip": bool(flags & 2)}
 
+    def arrays(self, split="test"):
+        """(x, y) copies of the split "train", "valid" or "test": x float32 (N, C, H, W) on the pixel scale the
+        library computes with (uint8 sources as value/255, not normalized — what ``Model.predict`` takes), y int64."""
+        counts = self.lengths
+        if split not in counts:
+            raise EnasError(Status.INVALID_ARGUMENT,
+                            f"enas.data.Images.arrays: split must be 'train', 'valid' or 'test', got {split!r}")
+        n = counts[split]
+        x = np.empty((n, *self.shape), dtype=np.float32)
+        y = np.empty(n, dtype=np.int64)
+        check(_ffi.enas_images_read_split(self.handle, split.encode(), x.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                          x.size, y.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)), y.size))
+        return x, y
+
     def subset(self, train=None, valid=None, test=None):
         """New image data with the first ``train``, ``valid`` and ``test`` images of each split (None: all of it),
         the same augmentation, normalized with the smaller training split's statistics — for runs at a small budget."""

@@ -124,3 +124,26 @@ def test_a_diverging_cnn_search_raises_numeric_and_survives():
         search.run(progress=False)
     assert caught.value.code == enas.Status.NUMERIC and "non-finite" in caught.value.message
     assert search.state["non_finite_in_a_row"] == 2 and search.state["running"] is False
+
+
+def test_subset_and_arrays_read_back_the_splits():
+    images, x = random_images((1, 12, 12), 4, n=120, seed=5)
+    small = images.subset(train=30, test=7)
+    assert small.lengths == {"train": 30, "valid": 20, "test": 7} and small.shape == (1, 12, 12)
+    tx, ty = small.arrays("test")
+    assert tx.shape == (7, 1, 12, 12) and tx.dtype == np.float32 and ty.dtype == np.int64
+    np.testing.assert_allclose(tx, x[100:107].astype(np.float32) / 255, rtol=1e-6)
+    vx, _ = images.arrays("valid")
+    np.testing.assert_allclose(vx, x[80:100].astype(np.float32) / 255, rtol=1e-6)   # the last 20 training images
+    with pytest.raises(enas.EnasError, match="train = 0"):
+        images.subset(train=0)
+    with pytest.raises(enas.EnasError, match="'dev'"):
+        images.arrays("dev")
+
+
+def test_fashion_mnist_subset_keeps_its_augmentation():
+    small = enas.data.FashionMNIST().subset(train=64, valid=32, test=16)
+    assert small.lengths == {"train": 64, "valid": 32, "test": 16}
+    assert small.augmentation == {"pad_crop": True, "horizontal_flip": True}
+    x, y = small.arrays("train")
+    assert 0 <= x.min() and x.max() <= 1 and x.std() > 0.1 and set(y) <= set(range(10))

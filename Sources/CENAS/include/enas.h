@@ -256,6 +256,12 @@ int32_t enas_images_from_arrays(const void *x_train, const int64_t *train_shape,
  * crop, bit 1: horizontal flip). */
 int32_t enas_images_info(const enas_images *images, int64_t *info);
 
+/* Copies the split "train", "valid" or "test" out: `pixels` receives its N × C × H × W values as float32 on the
+ * scale the library computes with (uint8 sources as value/255, before normalization), `labels` its N labels.
+ * n_pixels and n_labels must equal N × C × H × W and N (enas_images_info gives them; ENAS_ERR_SHAPE otherwise). */
+int32_t enas_images_read_split(const enas_images *images, const char *split, float *pixels, int64_t n_pixels,
+                               int64_t *labels, int64_t n_labels);
+
 /* A new image data set holding the first n_train, n_valid and n_test images of `images`' splits (-1: the whole
  * split), with the same augmentation and the normalization of the smaller training split: quick runs at a small
  * budget. Each count must be ≥ 1 or -1 (ENAS_ERR_INVALID_ARGUMENT). */

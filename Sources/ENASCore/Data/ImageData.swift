@@ -50,6 +50,16 @@ public struct ImageData: Sendable {
         return try ImageData(train: train, test: test, validationCount: validationCount, augmentation: .cifar10)
     }
 
+    /// The split named "train", "valid" or "test".
+    public func split(_ name: String) throws -> ImageDataset {
+        switch name {
+        case "train": return train
+        case "valid": return validation
+        case "test": return test
+        default: throw ENASError.invalidArgument("[images] split must be 'train', 'valid' or 'test', got '\(name)'")
+        }
+    }
+
     /// The first `train`, `validation` and `test` images of each split (nil: all of it), with the same augmentation;
     /// the normalization is recomputed from the smaller training split. Quick runs and notebooks at a small budget.
     public func prefix(train: Int? = nil, validation: Int? = nil, test: Int? = nil) throws -> ImageData {

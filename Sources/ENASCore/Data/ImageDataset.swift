@@ -49,7 +49,7 @@ public struct ImageDataset: Sendable {
 
     /// Pixel `i` of the flat (N, C, H, W) array as a float (bytes scaled by 1/255).
     @inline(__always)
-    func value(_ i: Int) -> Float {
+    public func value(_ i: Int) -> Float {
         switch pixels {
         case .bytes(let b): Float(b[i]) * (1 / 255)
         case .floats(let f): f[i]

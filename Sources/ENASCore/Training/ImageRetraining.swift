@@ -143,14 +143,7 @@ public final class ImageRetraining {
     }
 
     /// The split "train", "valid" or "test".
-    public func split(_ name: String) throws -> ImageDataset {
-        switch name {
-        case "train": return data.train
-        case "valid": return data.validation
-        case "test": return data.test
-        default: throw ENASError.invalidArgument("[evaluate] split must be 'train', 'valid' or 'test', got '\(name)'")
-        }
-    }
+    public func split(_ name: String) throws -> ImageDataset { try data.split(name) }
 
     /// Top-1 accuracy on a split (evaluation mode: running BN statistics, no drop-path or dropout).
     public func accuracy(split name: String) throws -> Double {
