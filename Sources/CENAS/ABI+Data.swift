@@ -103,6 +103,31 @@ public func enas_corpus_info(
     }
 }
 
+/// `int32_t enas_corpus_subset(const enas_corpus *corpus, int64_t n_train, int64_t n_valid, int64_t n_test,
+/// enas_corpus **out)` — the first n tokens of each split; -1 keeps a split whole.
+@_cdecl("enas_corpus_subset")
+public func enas_corpus_subset(
+    _ corpus: OpaquePointer?, _ train: Int64, _ valid: Int64, _ test: Int64, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    abiCall("enas_corpus_subset") {
+        let out = try required(out, "out")
+        out.pointee = nil
+        let object = try HandleRegistry.shared.lookup(corpus, as: CorpusObject.self, argument: "corpus")
+        let subset = try object.corpus.prefix(train: try subsetCount(train, "n_train"), valid: try subsetCount(valid, "n_valid"),
+                                              test: try subsetCount(test, "n_test"))
+        out.pointee = HandleRegistry.shared.register(CorpusObject(subset))
+    }
+}
+
+/// A subset's count argument: ≥ 1, or -1 for the whole split (nil).
+func subsetCount(_ value: Int64, _ name: String) throws -> Int? {
+    if value == -1 { return nil }
+    guard value >= 1, value <= Int64(Int32.max) else {
+        throw ABIError.invalidArgument("\(name) = \(value) must be ≥ 1, or -1 for the whole split")
+    }
+    return Int(value)
+}
+
 /// `int32_t enas_corpus_free(enas_corpus *corpus)`
 @_cdecl("enas_corpus_free")
 public func enas_corpus_free(_ corpus: OpaquePointer?) -> Int32 {

@@ -132,15 +132,8 @@ public func enas_images_subset(
         let out = try required(out, "out")
         out.pointee = nil
         let data = try HandleRegistry.shared.lookup(images, as: ImagesObject.self, argument: "images").data
-        func count(_ value: Int64, _ name: String) throws -> Int? {
-            if value == -1 { return nil }
-            guard value >= 1, value <= Int64(Int32.max) else {
-                throw ABIError.invalidArgument("\(name) = \(value) must be ≥ 1, or -1 for the whole split")
-            }
-            return Int(value)
-        }
-        let subset = try data.prefix(train: try count(train, "n_train"), validation: try count(valid, "n_valid"),
-                                     test: try count(test, "n_test"))
+        let subset = try data.prefix(train: try subsetCount(train, "n_train"), validation: try subsetCount(valid, "n_valid"),
+                                     test: try subsetCount(test, "n_test"))
         out.pointee = HandleRegistry.shared.register(ImagesObject(subset))
     }
 }

@@ -571,6 +571,17 @@ static void test_corpus(void) {
     CHECK(vocab == 6 && n_train == 6 && n_valid == 3 && n_test == 3, "i64 corpus info");
     CHECK_OK(enas_corpus_free(from_i64));
 
+    enas_corpus *head = NULL;
+    CHECK_OK(enas_corpus_subset(corpus, 40, -1, 5, &head));
+    CHECK_OK(enas_corpus_info(head, &vocab, &n_train, &n_valid, &n_test));
+    CHECK(vocab == VOCAB && n_train == 40 && n_valid == N_VALID && n_test == 5, "subset info %lld %lld %lld",
+          (long long)n_train, (long long)n_valid, (long long)n_test);
+    CHECK_OK(enas_corpus_free(head));
+    CHECK_ERROR(enas_corpus_subset(corpus, 1, -1, -1, &head), ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_subset",
+                "at least 2 train tokens");
+    CHECK_ERROR(enas_corpus_subset(corpus, -2, -1, -1, &head), ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_subset",
+                "n_train = -2");
+
     /* Misuse. */
     int32_t ids[4] = {0, 1, 2, 3};
     int32_t bad_ids[4] = {0, 1, 50, 3};

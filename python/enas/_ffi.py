@@ -166,6 +166,10 @@ enas_corpus_from_tokens = _declare(
 enas_corpus_info = _declare(
     "enas_corpus_info", c_int32, c_void_p, POINTER(c_int64), POINTER(c_int64), POINTER(c_int64), POINTER(c_int64))
 
+# int32_t enas_corpus_subset(const enas_corpus *corpus, int64_t n_train, int64_t n_valid, int64_t n_test,
+#                            enas_corpus **out);
+enas_corpus_subset = _declare("enas_corpus_subset", c_int32, c_void_p, c_int64, c_int64, c_int64, POINTER(c_void_p))
+
 # int32_t enas_corpus_free(enas_corpus *corpus);
 enas_corpus_free = _declare("enas_corpus_free", c_int32, c_void_p)
 

@@ -13,6 +13,19 @@ from ._handle import Handle
 from .errors import EnasError, Status, check
 
 
+def _subset_counts(train, valid, test, function):
+    """The C subset functions' counts: each ≥ 1, or -1 for None (the whole split)."""
+    counts = []
+    for name, n in (("train", train), ("valid", valid), ("test", test)):
+        if n is None:
+            counts.append(-1)
+        elif isinstance(n, bool) or operator.index(n) < 1:
+            raise EnasError(Status.INVALID_ARGUMENT, f"{function}: {name} = {n!r} must be ≥ 1 or None")
+        else:
+            counts.append(operator.index(n))
+    return counts
+
+
 class Corpus(Handle):
     """Train/valid/test token streams over one vocabulary (an ``enas_corpus *``), owned by the library. Searches and
     models keep their own reference: closing a corpus does not affect them."""
@@ -34,6 +47,16 @@ class Corpus(Handle):
         """Tokens per split: {"train": …, "valid": …, "test": …}."""
         _, train, valid, test = self._info()
         return {"train": train, "valid": valid, "test": test}
+
+    def subset(self, train=None, valid=None, test=None):
+        """A new corpus with the first ``train``, ``valid`` and ``test`` tokens of each split (None: all of it) over
+        the same vocabulary — for runs at a small budget (a retraining passes over its whole training split)."""
+        out = ctypes.c_void_p()
+        check(_ffi.enas_corpus_subset(self.handle, *_subset_counts(train, valid, test, "enas.data.Corpus.subset"),
+                                      ctypes.byref(out)))
+        subset = Corpus.__new__(Corpus)
+        Handle.__init__(subset, out.value)
+        return subset
 
     def __repr__(self):
         if self.closed:
@@ -190,16 +213,9 @@ class Images(Handle):
     def subset(self, train=None, valid=None, test=None):
         """New image data with the first ``train``, ``valid`` and ``test`` images of each split (None: all of it),
         the same augmentation, normalized with the smaller training split's statistics — for runs at a small budget."""
-        counts = []
-        for name, n in (("train", train), ("valid", valid), ("test", test)):
-            if n is None:
-                counts.append(-1)
-            elif isinstance(n, bool) or operator.index(n) < 1:
-                raise EnasError(Status.INVALID_ARGUMENT, f"enas.data.Images.subset: {name} = {n!r} must be ≥ 1 or None")
-            else:
-                counts.append(operator.index(n))
         out = ctypes.c_void_p()
-        check(_ffi.enas_images_subset(self.handle, *counts, ctypes.byref(out)))
+        check(_ffi.enas_images_subset(self.handle, *_subset_counts(train, valid, test, "enas.data.Images.subset"),
+                                      ctypes.byref(out)))
         subset = Images.__new__(Images)
         Handle.__init__(subset, out.value)
         return subset

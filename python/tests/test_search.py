@@ -456,3 +456,13 @@ def test_ptb_search_smoke(ptb, monkeypatch):
         assert s.run(progress=False) is True
         cell, ppl = s.derive(samples=2)
         assert cell.node_count == 3 and ppl > 100  # an untrained model on 10,000 words
+
+
+def test_corpus_subset_keeps_the_vocabulary():
+    corpus = synthetic_corpus()
+    head = corpus.subset(train=50, test=20)
+    lengths = corpus.lengths
+    assert head.lengths == {"train": 50, "valid": lengths["valid"], "test": 20}
+    assert head.vocab_size == corpus.vocab_size
+    with pytest.raises(EnasError, match="valid = 0"):
+        corpus.subset(valid=0)

@@ -229,6 +229,11 @@ int32_t enas_corpus_from_tokens(const void *train, int64_t n_train, const void *
 int32_t enas_corpus_info(const enas_corpus *corpus, int64_t *vocab_size, int64_t *n_train, int64_t *n_valid,
                          int64_t *n_test);
 
+/* A new corpus holding the first n_train, n_valid and n_test tokens of `corpus`' splits (-1: the whole split) over
+ * the same vocabulary: quick runs at a small budget. Each count must be ≥ 2 or -1 (ENAS_ERR_INVALID_ARGUMENT). */
+int32_t enas_corpus_subset(const enas_corpus *corpus, int64_t n_train, int64_t n_valid, int64_t n_test,
+                           enas_corpus **out);
+
 /* Frees a corpus. Searches and models created from it keep their own reference: it may be freed right after. */
 int32_t enas_corpus_free(enas_corpus *corpus);
 

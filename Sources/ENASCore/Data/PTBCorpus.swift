@@ -25,6 +25,17 @@ public struct TokenCorpus: Sendable {
         (self.train, self.valid, self.test) = (train, valid, test)
     }
 
+    /// The first `train`, `valid` and `test` tokens of each split (nil: all of it) over the same vocabulary — runs at a
+    /// small budget (a retraining always passes over its whole training split).
+    public func prefix(train: Int? = nil, valid: Int? = nil, test: Int? = nil) throws -> TokenCorpus {
+        for (name, n) in [("train", train), ("valid", valid), ("test", test)] {
+            if let n { try ensureArgument(n >= 2, "[corpus] a subset needs at least 2 \(name) tokens, got \(n)") }
+        }
+        return TokenCorpus(vocabulary: vocabulary, train: Array(self.train.prefix(train ?? self.train.count)),
+                           valid: Array(self.valid.prefix(valid ?? self.valid.count)),
+                           test: Array(self.test.prefix(test ?? self.test.count)))
+    }
+
     /// Mikolov's Penn Treebank files `ptb.{train,valid,test}.txt` in `directory` (10,000 words with `<eos>`).
     /// The vocabulary comes from the training split only.
     public static func pennTreebank(directory: String) throws -> TokenCorpus {
