@@ -38,7 +38,6 @@ let package = Package(
         .library(name: "ENASCore", targets: ["ENASCore"]),
         .library(name: "enas", type: .dynamic, targets: ["CENAS"]),
         .executable(name: "enas-repl", targets: ["enas-repl"]),
-        .executable(name: "enas-demo", targets: ["enas-demo"]),
         // MARK: - Tools
         .executable(name: "enas-bench", targets: ["enas-bench"]),
     ],
@@ -52,8 +51,6 @@ let package = Package(
         .executableTarget(
             name: "enas-repl", dependencies: ["CPython"],
             swiftSettings: replSwiftFlags + [.swiftLanguageMode(.v5)], linkerSettings: replLinkFlags),
-
-        .executableTarget(name: "enas-demo", dependencies: ["ENASCore"], swiftSettings: coreFlags),
 
         // MARK: - Implementation details
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

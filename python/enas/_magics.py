@@ -344,27 +344,7 @@ class Magics:
         if search.closed:
             print("the last search of this session is closed")
             return
-        state = search.state
-        running = "running" if state.get("running") else "stopped" if state["epoch"] < state["epochs"] else "finished"
-        print(f"search ({state.get('space', search.space)}, strategy {state.get('strategy')}): {running}, "
-              f"epoch {state['epoch']}/{state['epochs']}, phase {state['phase']}, step {state['step']} "
-              f"(steps per epoch: {state.get('shared_weights_steps')} shared-weights, "
-              f"{state.get('controller_steps')} controller)")
-        history = search.history
-        event = next((record for record in reversed(history)
-                      if any(key in record for key in ("loss", "ppl", "acc", "reward"))), None)
-        if event is None:
-            print("last event: none yet")
-        else:
-            metrics = ", ".join(f"{key} {event[key]:.4g}" for key in ("loss", "ppl", "acc", "reward")
-                                if isinstance(event.get(key), (int, float)))
-            print(f"last event: {event.get('phase')} epoch {event.get('epoch')} step {event.get('step')}: {metrics}")
-        derived = getattr(search, "last_derived", None)
-        if derived:
-            metric = "ppl" if search.space == "rnn" else "accuracy"
-            print(f"derived: {derived[0]} (validation {metric} {derived[1]:.4g})")
-        else:
-            print("derived: none yet (search.derive())")
+        print(search.summary())
 
     def magic_help(self, argument):
         print("Magics (a line starting with %; `x = %magic` assigns its value):")

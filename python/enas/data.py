@@ -233,6 +233,10 @@ class FashionMNIST(Images):
     ``/usr/share/datasets/fashion-mnist``; the last ``validation`` of the 60,000 training images validate. Training
     batches get a 2-pixel pad + crop and horizontal flips."""
 
+    # Label i's garment (Zalando's list).
+    CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+
     def __init__(self, path=None, validation=5000):
         self.path = None if path is None else os.fspath(path)
         out = ctypes.c_void_p()

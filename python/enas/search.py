@@ -203,6 +203,42 @@ class Search(Handle):
         (EnasError otherwise). Optimizer state is kept."""
         self._parameters.load(values, "enas.Search.load_parameters")
 
+    def summary(self):
+        """A few lines for people: state and progress, the last step's metrics, the best sampled child so far (the
+        highest validation accuracy, or lowest perplexity, among the controller's samples) and the last derived
+        architecture. enas-repl shows a Search this way; ``%search status`` prints it."""
+        state = self.state
+        running = "running" if state.get("running") else "stopped" if state["epoch"] < state["epochs"] else "finished"
+        lines = [f"search ({state.get('space', self.space)}, strategy {state.get('strategy')}): {running}, "
+                 f"epoch {state['epoch']}/{state['epochs']}, phase {state['phase']}, step {state['step']} "
+                 f"(steps per epoch: {state.get('shared_weights_steps')} shared-weights, "
+                 f"{state.get('controller_steps')} controller)"]
+        history = self.history
+        event = next((record for record in reversed(history)
+                      if any(key in record for key in ("loss", "ppl", "acc", "reward"))), None)
+        if event is None:
+            lines.append("last event: none yet")
+        else:
+            metrics = ", ".join(f"{key} {event[key]:.4g}" for key in ("loss", "ppl", "acc", "reward")
+                                if isinstance(event.get(key), (int, float)))
+            lines.append(f"last event: {event.get('phase')} epoch {event.get('epoch')} step {event.get('step')}: "
+                         f"{metrics}")
+        metric = "ppl" if self.space == "rnn" else "acc"
+        sampled = [r for r in history if r.get("phase") in ("controller", "derive") and isinstance(r.get(metric), (int, float))]
+        if sampled:
+            pick = min if metric == "ppl" else max
+            best = pick(sampled, key=lambda r: r[metric])
+            lines.append(f"best sampled so far: validation {metric} {best[metric]:.4g} (epoch {best.get('epoch')}, "
+                         f"{best.get('phase')}): {best.get('architecture')}")
+        if self.last_derived:
+            lines.append(f"derived: {self.last_derived[0]} (validation {metric} {self.last_derived[1]:.4g})")
+        else:
+            lines.append("derived: none yet (search.derive())")
+        return "\n".join(lines)
+
+    def _repl_repr_(self):
+        return "enas.Search(closed)" if self.closed else self.summary()
+
     def __repr__(self):
         if self.closed:
             return "enas.Search(closed)"

@@ -310,6 +310,11 @@ def test_search_status_in_process(capsys):
         out = capsys.readouterr().out
         assert "finished, epoch 1/1" in out and "last event: derive epoch 1 step 1: ppl" in out
         assert "derived: 0:" in out
+        ppls = [r["ppl"] for r in search.history if r["phase"] in ("controller", "derive")]
+        assert f"best sampled so far: validation ppl {min(ppls):.4g}" in out
+        namespace["search"] = search
+        session.run_cell("search")   # a Search shows the same summary as its value
+        assert "best sampled so far" in capsys.readouterr().out
         search.close()
         session.run_cell("%search status")
         assert "closed" in capsys.readouterr().out
