@@ -13,17 +13,22 @@ from ._handle import Handle
 from .errors import EnasError, Status, check
 
 
-def _subset_counts(train, valid, test, function):
-    """The C subset functions' counts: each ≥ 1, or -1 for None (the whole split)."""
-    counts = []
-    for name, n in (("train", train), ("valid", valid), ("test", test)):
+def _subset(data, c_function, cls, counts, function):
+    """A new ``cls`` handle made by the C subset function from the first counts (train, valid, test) of each split:
+    each ≥ 1, or None for the whole split (-1 in C)."""
+    raw = []
+    for name, n in zip(("train", "valid", "test"), counts):
         if n is None:
-            counts.append(-1)
+            raw.append(-1)
         elif isinstance(n, bool) or operator.index(n) < 1:
             raise EnasError(Status.INVALID_ARGUMENT, f"{function}: {name} = {n!r} must be ≥ 1 or None")
         else:
-            counts.append(operator.index(n))
-    return counts
+            raw.append(operator.index(n))
+    out = ctypes.c_void_p()
+    check(c_function(data.handle, *raw, ctypes.byref(out)))
+    subset = cls.__new__(cls)
+    Handle.__init__(subset, out.value)
+    return subset
 
 
 class Corpus(Handle):
@@ -51,12 +56,7 @@ class Corpus(Handle):
     def subset(self, train=None, valid=None, test=None):
         """A new corpus with the first ``train``, ``valid`` and ``test`` tokens of each split (None: all of it) over
         the same vocabulary — for runs at a small budget (a retraining passes over its whole training split)."""
-        out = ctypes.c_void_p()
-        check(_ffi.enas_corpus_subset(self.handle, *_subset_counts(train, valid, test, "enas.data.Corpus.subset"),
-                                      ctypes.byref(out)))
-        subset = Corpus.__new__(Corpus)
-        Handle.__init__(subset, out.value)
-        return subset
+        return _subset(self, _ffi.enas_corpus_subset, Corpus, (train, valid, test), "enas.data.Corpus.subset")
 
     def __repr__(self):
         if self.closed:
@@ -213,12 +213,7 @@ class Images(Handle):
     def subset(self, train=None, valid=None, test=None):
         """New image data with the first ``train``, ``valid`` and ``test`` images of each split (None: all of it),
         the same augmentation, normalized with the smaller training split's statistics — for runs at a small budget."""
-        out = ctypes.c_void_p()
-        check(_ffi.enas_images_subset(self.handle, *_subset_counts(train, valid, test, "enas.data.Images.subset"),
-                                      ctypes.byref(out)))
-        subset = Images.__new__(Images)
-        Handle.__init__(subset, out.value)
-        return subset
+        return _subset(self, _ffi.enas_images_subset, Images, (train, valid, test), "enas.data.Images.subset")
 
     def __repr__(self):
         if self.closed:

@@ -34,13 +34,13 @@ public struct Checkpoint {
         return t
     }
 
-    /// Serializes and writes atomically (temp file, fsync, rename).
     /// The tensors whose names start with `prefix`, keyed by the rest of the name (optimizer buffers).
     public func tensors(withPrefix prefix: String) -> [String: Tensor] {
         Dictionary(tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) },
                    uniquingKeysWith: { first, _ in first })
     }
 
+    /// Serializes and writes atomically (temp file, fsync, rename).
     public func write(to path: String) throws {
         var index: [[String: Any]] = []
         var offset = 0
@@ -93,5 +93,72 @@ public struct Checkpoint {
             tensors.append((name, try Tensor(shape: shape, storage: storage)))
         }
         return Checkpoint(kind: kind, state: try JSONSerialization.data(withJSONObject: stateObject), tensors: tensors)
+    }
+}
+
+// What every search and retraining checkpoint does alike: a typed JSON state, a kind check, the data check.
+extension Checkpoint {
+    /// A checkpoint of `kind` whose state is `state` as JSON with sorted keys (equal states write equal bytes).
+    init<State: Encodable>(kind: String, encoding state: State, tensors: [(name: String, tensor: Tensor)]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        self.init(kind: kind, state: try encoder.encode(state), tensors: tensors)
+    }
+
+    /// Reads the checkpoint at `path`, which must hold a `kind`, and decodes its state; a foreign kind or a state
+    /// that does not decode is a `.format` error.
+    static func read<State: Decodable>(from path: String, kind: String, as: State.Type) throws -> (checkpoint: Checkpoint, state: State) {
+        let checkpoint = try read(from: path)
+        guard checkpoint.kind == kind else {
+            throw ENASError.format("'\(path)' holds a \(checkpoint.kind) checkpoint, not a \(kind)")
+        }
+        do { return (checkpoint, try JSONDecoder().decode(State.self, from: checkpoint.state)) } catch {
+            throw ENASError.format("'\(path)' has a corrupt \(kind) state: \(error)")
+        }
+    }
+
+    /// Throws unless the data a run was saved with (`saved` fingerprint) is the data given to resume it.
+    static func ensureSameData(saved: String, given: String, path: String, context: String) throws {
+        guard saved == given else {
+            throw ENASError.invalidArgument("[\(context)] '\(path)' was made on other data (\(saved), given \(given))")
+        }
+    }
+
+    /// A search's log records as one JSON array text (they are free-form dictionaries).
+    static func encodeHistory(_ history: [[String: Any]]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: history, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    static func decodeHistory(_ text: String, path: String) throws -> [[String: Any]] {
+        guard let history = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else {
+            throw ENASError.format("'\(path)' has a corrupt history")
+        }
+        return history
+    }
+
+    /// A saved search phase: only the two a search can be in between steps.
+    static func searchPhase(_ raw: String, path: String) throws -> SearchEvent.Phase {
+        guard let phase = SearchEvent.Phase(rawValue: raw), phase == .sharedWeights || phase == .controller else {
+            throw ENASError.format("'\(path)' names an unknown phase '\(raw)'")
+        }
+        return phase
+    }
+}
+
+extension ReinforceTrainer {
+    /// θ and Adam's moments, as a search checkpoint names them.
+    var checkpointTensors: [(name: String, tensor: Tensor)] {
+        controller.parameters.map { (name: "theta/" + $0.name, tensor: $0.value) }
+            + optimizer.firstMoment.sorted { $0.key < $1.key }.map { (name: "adam.m/" + $0.key, tensor: $0.value) }
+            + optimizer.secondMoment.sorted { $0.key < $1.key }.map { (name: "adam.v/" + $0.key, tensor: $0.value) }
+    }
+
+    /// Restores what `checkpointTensors` saved, and the scalars kept in the search's JSON state.
+    func restore(from checkpoint: Checkpoint, rng: RandomSource, baseline: Double?, adamSteps: Int) throws {
+        try controller.restoreParameters(from: checkpoint, prefix: "theta/")
+        optimizer.firstMoment = checkpoint.tensors(withPrefix: "adam.m/")
+        optimizer.secondMoment = checkpoint.tensors(withPrefix: "adam.v/")
+        optimizer.stepCount = adamSteps
+        (self.rng, self.baseline) = (rng, baseline)
     }
 }

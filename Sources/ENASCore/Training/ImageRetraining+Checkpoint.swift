@@ -19,27 +19,16 @@ extension ImageRetraining {
     public func save(to path: String) throws {
         let state = ImageRetrainingState(architecture: architecture, config: config, dataFingerprint: data.fingerprint, batches: batches,
                                          augmentRNG: augmentRNG, regularizationRNG: network.regularizationRNG, threads: Parallel.threadCount)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let tensors = network.parameters.map { (name: "model/" + $0.name, tensor: $0.value) }
             + network.runningStatistics.map { (name: "stats/" + $0.name, tensor: $0.tensor) }
             + optimizer.velocity.sorted { $0.key < $1.key }.map { (name: "momentum/" + $0.key, tensor: $0.value) }
-        try Checkpoint(kind: Self.checkpointKind, state: try encoder.encode(state), tensors: tensors).write(to: path)
+        try Checkpoint(kind: Self.checkpointKind, encoding: state, tensors: tensors).write(to: path)
     }
 
     /// Restores a retraining saved by `save(to:)`; `data` must be the data it trained on (checked by fingerprint).
     public static func load(from path: String, data: ImageData) throws -> ImageRetraining {
-        let checkpoint = try Checkpoint.read(from: path)
-        guard checkpoint.kind == checkpointKind else {
-            throw ENASError.format("'\(path)' holds a \(checkpoint.kind) checkpoint, not a \(checkpointKind)")
-        }
-        let state: ImageRetrainingState
-        do { state = try JSONDecoder().decode(ImageRetrainingState.self, from: checkpoint.state) } catch {
-            throw ENASError.format("'\(path)' has a corrupt retraining state: \(error)")
-        }
-        guard state.dataFingerprint == data.fingerprint else {
-            throw ENASError.invalidArgument("[retrain load] '\(path)' was trained on other data (\(state.dataFingerprint), given \(data.fingerprint))")
-        }
+        let (checkpoint, state) = try Checkpoint.read(from: path, kind: checkpointKind, as: ImageRetrainingState.self)
+        try Checkpoint.ensureSameData(saved: state.dataFingerprint, given: data.fingerprint, path: path, context: "retrain load")
         let retraining = try ImageRetraining(architecture: state.architecture, config: state.config, data: data)
         try retraining.network.restoreParameters(from: checkpoint, prefix: "model/")
         try retraining.network.restoreRunningStatistics(from: checkpoint, prefix: "stats/")

@@ -26,48 +26,29 @@ extension ImageSearch {
             config: config, dataFingerprint: data.fingerprint, epoch: epoch, stepInPhase: stepInPhase, nonFiniteInARow: nonFiniteInARow,
             phase: phase.rawValue, trainBatches: trainBatches, validBatches: validBatches, augmentRNG: augmentRNG, uniformRNG: uniformRNG,
             reinforceRNG: reinforce.rng, baseline: reinforce.baseline, adamSteps: reinforce.optimizer.stepCount, threads: Parallel.threadCount,
-            history: String(decoding: try JSONSerialization.data(withJSONObject: history, options: [.sortedKeys]), as: UTF8.self))
+            history: try Checkpoint.encodeHistory(history))
         let omega = network.layer
         var tensors = omega.parameters.map { (name: "omega/" + $0.name, tensor: $0.value) }
         tensors += omega.runningStatistics.map { (name: "stats/" + $0.name, tensor: $0.tensor) }
         tensors += optimizer.velocity.sorted { $0.key < $1.key }.map { (name: "momentum/" + $0.key, tensor: $0.value) }
-        tensors += controller.parameters.map { (name: "theta/" + $0.name, tensor: $0.value) }
-        tensors += reinforce.optimizer.firstMoment.sorted { $0.key < $1.key }.map { (name: "adam.m/" + $0.key, tensor: $0.value) }
-        tensors += reinforce.optimizer.secondMoment.sorted { $0.key < $1.key }.map { (name: "adam.v/" + $0.key, tensor: $0.value) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try Checkpoint(kind: Self.checkpointKind, state: try encoder.encode(state), tensors: tensors).write(to: path)
+        tensors += reinforce.checkpointTensors
+        try Checkpoint(kind: Self.checkpointKind, encoding: state, tensors: tensors).write(to: path)
     }
 
     /// Restores a search saved by `save(to:)`; `data` must be the data it was searching (checked by fingerprint).
     public static func load(from path: String, data: ImageData) throws -> ImageSearch {
-        let checkpoint = try Checkpoint.read(from: path)
-        guard checkpoint.kind == checkpointKind else {
-            throw ENASError.format("'\(path)' holds a \(checkpoint.kind) checkpoint, not a \(checkpointKind)")
-        }
-        let state: ImageSearchState
-        do { state = try JSONDecoder().decode(ImageSearchState.self, from: checkpoint.state) } catch {
-            throw ENASError.format("'\(path)' has a corrupt search state: \(error)")
-        }
-        guard state.dataFingerprint == data.fingerprint else {
-            throw ENASError.invalidArgument("[search load] '\(path)' was searching other data (\(state.dataFingerprint), given \(data.fingerprint))")
-        }
-        guard let phase = SearchEvent.Phase(rawValue: state.phase), phase == .sharedWeights || phase == .controller else { throw ENASError.format("'\(path)' names an unknown phase '\(state.phase)'") }
-        guard let history = try JSONSerialization.jsonObject(with: Data(state.history.utf8)) as? [[String: Any]] else {
-            throw ENASError.format("'\(path)' has a corrupt history")
-        }
+        let (checkpoint, state) = try Checkpoint.read(from: path, kind: checkpointKind, as: ImageSearchState.self)
+        try Checkpoint.ensureSameData(saved: state.dataFingerprint, given: data.fingerprint, path: path, context: "search load")
+        let phase = try Checkpoint.searchPhase(state.phase, path: path)
+        let history = try Checkpoint.decodeHistory(state.history, path: path)
         let search = try ImageSearch(config: state.config, data: data)
         try search.network.layer.restoreParameters(from: checkpoint, prefix: "omega/")
         try search.network.layer.restoreRunningStatistics(from: checkpoint, prefix: "stats/")
         search.optimizer.velocity = checkpoint.tensors(withPrefix: "momentum/")
-        try search.controller.restoreParameters(from: checkpoint, prefix: "theta/")
-        search.reinforce.optimizer.firstMoment = checkpoint.tensors(withPrefix: "adam.m/")
-        search.reinforce.optimizer.secondMoment = checkpoint.tensors(withPrefix: "adam.v/")
+        try search.reinforce.restore(from: checkpoint, rng: state.reinforceRNG, baseline: state.baseline, adamSteps: state.adamSteps)
         (search.epoch, search.phase, search.stepInPhase, search.nonFiniteInARow) = (state.epoch, phase, state.stepInPhase, state.nonFiniteInARow)
         (search.trainBatches, search.validBatches) = (state.trainBatches, state.validBatches)
-        (search.augmentRNG, search.uniformRNG, search.reinforce.rng) = (state.augmentRNG, state.uniformRNG, state.reinforceRNG)
-        search.reinforce.baseline = state.baseline
-        search.reinforce.optimizer.stepCount = state.adamSteps
+        (search.augmentRNG, search.uniformRNG) = (state.augmentRNG, state.uniformRNG)
         search.history = history
         return search
     }
