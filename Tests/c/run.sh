@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds Tests/c/abi_smoke.c against include/enas.h, links it to libenas.so and runs it; then checks that the
-# library exports exactly the enas_* functions the header declares.
+# Builds Tests/c/abi_smoke.c against include/enas.h, links it to libenas.so and runs it; builds and runs the example
+# examples/c/micro_search.c in its tiny configuration (search, derive, retrain on Fashion-MNIST, a few seconds); then
+# checks that the library exports exactly the enas_* functions the header declares.
 # Usage: Tests/c/run.sh <directory holding libenas.so>     (e.g. .build/release)
 set -euo pipefail
 
@@ -23,6 +24,23 @@ if command -v c++ >/dev/null; then c++ -std=c++11 -Wall -Werror -fsyntax-only -x
 ${CC:-cc} -std=c11 -Wall -Werror -I "$repo/Sources/CENAS/include" "$repo/Tests/c/abi_smoke.c" \
     -L"$libdir" -lenas -Wl,-rpath,"$libdir" -lm -o "$work/abi_smoke"
 "$work/abi_smoke"
+
+# The example a C user starts from must build cleanly and do the whole job: a test accuracy and its three files.
+${CC:-cc} -std=c11 -Wall -Wextra -Werror -pedantic -I "$repo/Sources/CENAS/include" "$repo/examples/c/micro_search.c" \
+    -L"$libdir" -lenas -Wl,-rpath,"$libdir" -lm -o "$work/micro_search"
+example_failed() {
+    echo "FAIL: examples/c/micro_search --tiny $1; its output:" >&2
+    cat "$work/example.out" >&2
+    exit 1
+}
+status=0
+"$work/micro_search" --tiny --out "$work/example" > "$work/example.out" 2>&1 || status=$?
+[[ $status -eq 0 ]] || example_failed "exited with status $status"
+grep -q '^test accuracy: ' "$work/example.out" || example_failed "printed no 'test accuracy:' line"
+for file in cells.dot search.ckpt search.jsonl; do
+    [[ -s "$work/example/$file" ]] || example_failed "did not write $file (or left it empty)"
+done
+echo "example: micro_search --tiny: $(grep '^test accuracy: ' "$work/example.out")"
 
 # Exported enas_* symbols == functions declared in the header (comments stripped by the preprocessor).
 ${CC:-cc} -E -P -x c "$header" | grep -oE '\benas_[a-z0-9_]+[[:space:]]*\(' | tr -d ' (' | sort -u > "$work/declared"
