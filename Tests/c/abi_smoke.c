@@ -578,7 +578,9 @@ static void test_corpus(void) {
           (long long)n_train, (long long)n_valid, (long long)n_test);
     CHECK_OK(enas_corpus_free(head));
     CHECK_ERROR(enas_corpus_subset(corpus, 1, -1, -1, &head), ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_subset",
-                "at least 2 train tokens");
+                "takes 2…");
+    CHECK_ERROR(enas_corpus_subset(corpus, N_TRAIN + 1, -1, -1, &head), ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_subset",
+                "train tokens, got");
     CHECK_ERROR(enas_corpus_subset(corpus, -2, -1, -1, &head), ENAS_ERR_INVALID_ARGUMENT, "enas_corpus_subset",
                 "n_train = -2");
 
@@ -1058,6 +1060,8 @@ static void test_images(void) {
         CHECK_OK(enas_images_free(small));
         CHECK_ERROR(enas_images_subset(images, 0, -1, -1, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_subset",
                     "n_train = 0");
+        CHECK_ERROR(enas_images_subset(images, 49, -1, -1, &bad), ENAS_ERR_INVALID_ARGUMENT, "enas_images_subset",
+                    "takes 1…48 train images, got 49");
         CHECK_ERROR(enas_images_subset(NULL, 1, 1, 1, &bad), ENAS_ERR_INVALID_HANDLE, "enas_images_subset", "images");
         CHECK(bad == NULL, "a failed subset leaves *out NULL");
         float test_pixels[n_test * side * side];

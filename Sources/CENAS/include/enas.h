@@ -91,9 +91,9 @@ typedef struct enas_model enas_model;
  * later run resumes where it stopped). A stop asked at the run's very last step ends it normally (ENAS_OK).
  * The callback may call the read-only functions of the running handle (state, history, parameters), its save and
  * request_cancel; run, derive, set_log and set_parameter on the same handle return ENAS_ERR_INVALID_ARGUMENT.
- * Event keys (absent when not applicable): phase ("shared_weights", "controller";
- * "retrain" for enas_model_train), epoch, step, steps (the phase's
- * length; for enas_model_train the run's total), loss (training cross-entropy, nats/token or per image), ppl
+ * The event is one compact JSON object with sorted keys. Its keys (absent when not applicable): phase
+ * ("shared_weights", "controller"; "retrain" for enas_model_train), epoch, step, steps (the phase's length; for
+ * enas_model_train the step and total of this call), loss (training cross-entropy, nats/token or per image), ppl
  * (recurrent), acc (CNN: the minibatch's training accuracy in phase 1, the samples' mean validation accuracy in
  * phase 2 and derive), reward, baseline,
  * entropy, lr, architecture (one-line form), seconds (since the run began), eta_seconds, threads. NaN or infinite
@@ -230,7 +230,8 @@ int32_t enas_corpus_info(const enas_corpus *corpus, int64_t *vocab_size, int64_t
                          int64_t *n_test);
 
 /* A new corpus holding the first n_train, n_valid and n_test tokens of `corpus`' splits (-1: the whole split) over
- * the same vocabulary: quick runs at a small budget. Each count must be ≥ 2 or -1 (ENAS_ERR_INVALID_ARGUMENT). */
+ * the same vocabulary: quick runs at a small budget. Each count must be -1 or 2 … the split's length
+ * (ENAS_ERR_INVALID_ARGUMENT otherwise). */
 int32_t enas_corpus_subset(const enas_corpus *corpus, int64_t n_train, int64_t n_valid, int64_t n_test,
                            enas_corpus **out);
 
@@ -269,7 +270,7 @@ int32_t enas_images_read_split(const enas_images *images, const char *split, flo
 
 /* A new image data set holding the first n_train, n_valid and n_test images of `images`' splits (-1: the whole
  * split), with the same augmentation and the normalization of the smaller training split: quick runs at a small
- * budget. Each count must be ≥ 1 or -1 (ENAS_ERR_INVALID_ARGUMENT). */
+ * budget. Each count must be -1 or 1 … the split's size (ENAS_ERR_INVALID_ARGUMENT otherwise). */
 int32_t enas_images_subset(const enas_images *images, int64_t n_train, int64_t n_valid, int64_t n_test,
                            enas_images **out);
 

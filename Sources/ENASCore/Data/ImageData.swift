@@ -63,8 +63,11 @@ public struct ImageData: Sendable {
     /// The first `train`, `validation` and `test` images of each split (nil: all of it), with the same augmentation;
     /// the normalization is recomputed from the smaller training split. Quick runs and notebooks at a small budget.
     public func prefix(train: Int? = nil, validation: Int? = nil, test: Int? = nil) throws -> ImageData {
-        for (name, n) in [("train", train), ("validation", validation), ("test", test)] {
-            if let n { try ensureArgument(n >= 1, "[images] a subset needs at least one \(name) image, got \(n)") }
+        for (name, n, count) in [("train", train, self.train.count), ("validation", validation, self.validation.count),
+                                 ("test", test, self.test.count)] {
+            if let n {
+                try ensureArgument(n >= 1 && n <= count, "[images] a subset takes 1…\(count) \(name) images, got \(n)")
+            }
         }
         return try ImageData(train: self.train.prefix(train ?? self.train.count),
                              validation: self.validation.prefix(validation ?? self.validation.count),

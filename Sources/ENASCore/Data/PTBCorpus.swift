@@ -28,8 +28,8 @@ public struct TokenCorpus: Sendable {
     /// The first `train`, `valid` and `test` tokens of each split (nil: all of it) over the same vocabulary — runs at a
     /// small budget (a retraining always passes over its whole training split).
     public func prefix(train: Int? = nil, valid: Int? = nil, test: Int? = nil) throws -> TokenCorpus {
-        for (name, n) in [("train", train), ("valid", valid), ("test", test)] {
-            if let n { try ensureArgument(n >= 2, "[corpus] a subset needs at least 2 \(name) tokens, got \(n)") }
+        for (name, n, count) in [("train", train, self.train.count), ("valid", valid, self.valid.count), ("test", test, self.test.count)] {
+            if let n { try ensureArgument(n >= 2 && n <= count, "[corpus] a subset takes 2…\(count) \(name) tokens, got \(n)") }
         }
         return TokenCorpus(vocabulary: vocabulary, train: Array(self.train.prefix(train ?? self.train.count)),
                            valid: Array(self.valid.prefix(valid ?? self.valid.count)),
