@@ -81,7 +81,12 @@ public final class ImageSearch: AlternatingSearch {
 
     /// Accuracy of `architecture` on the validation minibatch `indices` (no graph, BN on batch statistics).
     public func validationAccuracy(_ architecture: ImageArchitecture, indices: [Int]) throws -> Double {
-        let (images, labels) = data.validation.batch(indices, mean: data.mean, std: data.std)
+        try validationAccuracy(architecture, batch: data.validation.batch(indices, mean: data.mean, std: data.std))
+    }
+
+    /// Accuracy of `architecture` on a normalized validation batch (derive scores every sample on one batch).
+    func validationAccuracy(_ architecture: ImageArchitecture, batch: (images: Tensor, labels: [Int32])) throws -> Double {
+        let (images, labels) = batch
         let logits = try withoutGradients { try network.logits(Variable(images), architecture: architecture, training: true) }
         return Double(countCorrect(logits.value, labels: labels)) / Double(labels.count)
     }
@@ -129,11 +134,11 @@ public final class ImageSearch: AlternatingSearch {
     public func derive(samples: Int? = nil) throws -> (architecture: ImageArchitecture, validAccuracy: Double) {
         let count = samples ?? config.deriveSamples
         try ensureArgument(count >= 1, "[derive] samples \(count) must be ≥ 1")
-        let indices = validBatches.next()
+        let batch = data.validation.batch(validBatches.next(), mean: data.mean, std: data.std)
         var best: (ImageArchitecture, Double)?
         for i in 0..<count {
             let architecture = try proposeArchitecture()
-            let accuracy = try validationAccuracy(architecture, indices: indices)
+            let accuracy = try validationAccuracy(architecture, batch: batch)
             try record(SearchEvent(phase: .derive, epoch: epoch, step: i, steps: count, accuracy: accuracy, architecture: architecture.description,
                                    elapsedSeconds: 0, etaSeconds: 0, threads: Parallel.threadCount))
             if best == nil || accuracy > best!.1 { best = (architecture, accuracy) }
