@@ -26,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 stage "python packages (pip)"
-python3 -m pip install -q --disable-pip-version-check numpy pytest pexpect threadpoolctl matplotlib pandas tqdm ipywidgets nbmake ipykernel 2>&1 | grep -v -i "running pip as the 'root' user" || true
+python3 -m pip install -q --disable-pip-version-check numpy pytest pexpect threadpoolctl matplotlib pandas tqdm nbmake ipykernel 2>&1 | grep -v -i "running pip as the 'root' user" || true
 python3 -m pip install -q --disable-pip-version-check -e python 2>&1 | grep -v -i "running pip as the 'root' user" || true
 
 stage "swift build -c release --build-tests"

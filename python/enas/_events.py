@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 from .errors import Status, check
 
@@ -84,7 +85,10 @@ def make_progress(progress, total, description):
     if not progress:
         return _NoProgress()
     try:
-        from tqdm.auto import tqdm
+        with warnings.catch_warnings():
+            # In a notebook without ipywidgets, tqdm.auto warns, then uses its text bar: what we want anyway.
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
     except ImportError:
         return _PlainProgress(total, description)
     return _TqdmProgress(tqdm, total, description)
