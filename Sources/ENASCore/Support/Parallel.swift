@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -32,10 +31,7 @@ public enum Parallel {
         if chunks <= 1 || threadCount == 1 {
             for c in 0..<chunks { body(c) }
         } else {
-            withoutActuallyEscaping(body) { escapable in
-                let box = UncheckedSendableBox(escapable)
-                DispatchQueue.concurrentPerform(iterations: chunks) { box.value($0) }
-            }
+            WorkerPool.shared.run(chunks: chunks, threads: threadCount, body)
         }
     }
 
@@ -49,11 +45,4 @@ public enum Parallel {
         let chunks = (count + perThread - 1) / perThread
         forEach(chunks: chunks) { c in body(c * perThread..<min(count, (c + 1) * perThread)) }
     }
-}
-
-/// Carries a non-Sendable value into a `@Sendable` closure whose concurrent use the caller has made safe
-/// (disjoint output ranges per chunk).
-struct UncheckedSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
