@@ -8,7 +8,10 @@ struct GEMMCase: Sendable, CustomStringConvertible {
     var description: String { "\(m)x\(n)x\(k) \(transA ? "T" : "N")\(transB ? "T" : "N")" }
 }
 
-let gemmSizes = [(1, 1, 1), (7, 33, 257), (33, 7, 1), (257, 33, 7), (1, 257, 33), (64, 100, 300), (9, 513, 17), (130, 40, 400)]
+let gemmSizes = [(1, 1, 1), (7, 33, 257), (33, 7, 1), (257, 33, 7), (1, 257, 33), (64, 100, 300), (9, 513, 17), (130, 40, 400),
+                 // the narrow path (op(B) untransposed, M, K ≤ 128, N ≥ 64): 1×1-convolution shapes and their edges
+                 (20, 1024, 20), (11, 130, 1), (43, 200, 128), (128, 97, 77), (8, 64, 5), (81, 250, 80), (129, 64, 128),
+                 (20, 63, 20)]
 let gemmCases = gemmSizes.flatMap { s in
     [(false, false), (false, true), (true, false), (true, true)].map { GEMMCase(m: s.0, n: s.1, k: s.2, transA: $0.0, transB: $0.1) }
 }
@@ -46,6 +49,21 @@ struct GEMMKernelsTests {
     @Test func sameResultWithOneAndTwoThreads() {
         var rng = RandomSource(seed: 3)
         let (m, n, k) = (256, 700, 130)   // above the 2^22 multiply-adds per thread that the split needs
+        let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
+        func run(_ threads: Int) -> [Float] {
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            var c = [Float](repeating: 0, count: m * n)
+            gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
+            return c
+        }
+        #expect(run(1) == run(2))
+    }
+
+    @Test func narrowPathSameResultWithOneAndTwoThreads() {
+        var rng = RandomSource(seed: 4)
+        let (m, n, k) = (40, 4100, 80)   // the narrow path, split over columns at 2 threads
         let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
         func run(_ threads: Int) -> [Float] {
             let saved = Parallel.threadCount
