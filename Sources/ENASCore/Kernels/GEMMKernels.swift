@@ -48,6 +48,10 @@ public func gemm(
                     beta: beta, c: c, ldc: ldc)
         return
     }
+    if !transA && transB && m <= gemmNarrowLimit && n <= gemmNarrowLimit && k >= 64 {
+        gemmNarrowDots(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
     if !transB && m <= gemmNarrowLimit && k <= gemmNarrowLimit && n >= 64 {
         gemmNarrow(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
@@ -482,6 +486,83 @@ private func narrowTile(k: Int, a: UnsafePointer<Float>, rowStride: Int, depthSt
     updateRow(c + ldc, c10, c11, alpha: alpha, beta: beta); updateRow(c + ldc + 32, c12, c13, alpha: alpha, beta: beta)
     updateRow(c + 2 * ldc, c20, c21, alpha: alpha, beta: beta); updateRow(c + 2 * ldc + 32, c22, c23, alpha: alpha, beta: beta)
     updateRow(c + 3 * ldc, c30, c31, alpha: alpha, beta: beta); updateRow(c + 3 * ldc + 32, c32, c33, alpha: alpha, beta: beta)
+}
+
+/// C = alpha · A · Bᵀ + beta · C for M, N ≤ 128 and K ≥ 64 (a 1×1 convolution's weight gradient, dy (O, P) · x (C, P)ᵀ):
+/// every element a dot product of two contiguous rows, in 4 × 4 blocks of 16 SIMD16 accumulators (8 loads feed 16
+/// multiply-adds), lane sums and the depth tail added in a fixed order. Rows split over threads in blocks of 4;
+/// each element's arithmetic is the same whoever computes it.
+@inline(never)
+private func gemmNarrowDots(
+    m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
+    let minimumPerThread = max(4, (gemmMinimumWorkPerThread + n * k - 1) / (n * k))
+    Parallel.forRanges(count: m, granule: 4, minimumPerThread: minimumPerThread) { rows in
+        let a = UnsafePointer<Float>(bitPattern: aBits)!, b = UnsafePointer<Float>(bitPattern: bBits)!
+        let c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
+        @inline(__always) func store(_ i: Int, _ j: Int, _ acc: V) {
+            var total = acc.sum()
+            var p = k / 16 * 16
+            while p < k { total = total.addingProduct(a[i * lda + p], b[j * ldb + p]); p += 1 }
+            let out = c + i * ldc + j
+            out.pointee = beta == 0 ? alpha * total : alpha * total + beta * out.pointee
+        }
+        let depth = k / 16 * 16
+        var i = rows.lowerBound
+        while i < rows.upperBound {
+            let rowCount = min(4, rows.upperBound - i)
+            var j = 0
+            if rowCount == 4 {
+                while j + 4 <= n {
+                    var acc = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
+                    let ra = UnsafeRawPointer(a + i * lda), rb = UnsafeRawPointer(b + j * ldb)
+                    let sa = lda * 4, sb = ldb * 4
+                    var offset = 0
+                    while offset < depth * 4 {
+                        let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
+                        let a2 = ra.loadUnaligned(fromByteOffset: offset + 2 * sa, as: V.self)
+                        let a3 = ra.loadUnaligned(fromByteOffset: offset + 3 * sa, as: V.self)
+                        let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
+                        let b2 = rb.loadUnaligned(fromByteOffset: offset + 2 * sb, as: V.self)
+                        let b3 = rb.loadUnaligned(fromByteOffset: offset + 3 * sb, as: V.self)
+                        acc.0 = acc.0.addingProduct(a0, b0); acc.1 = acc.1.addingProduct(a0, b1)
+                        acc.2 = acc.2.addingProduct(a0, b2); acc.3 = acc.3.addingProduct(a0, b3)
+                        acc.4 = acc.4.addingProduct(a1, b0); acc.5 = acc.5.addingProduct(a1, b1)
+                        acc.6 = acc.6.addingProduct(a1, b2); acc.7 = acc.7.addingProduct(a1, b3)
+                        acc.8 = acc.8.addingProduct(a2, b0); acc.9 = acc.9.addingProduct(a2, b1)
+                        acc.10 = acc.10.addingProduct(a2, b2); acc.11 = acc.11.addingProduct(a2, b3)
+                        acc.12 = acc.12.addingProduct(a3, b0); acc.13 = acc.13.addingProduct(a3, b1)
+                        acc.14 = acc.14.addingProduct(a3, b2); acc.15 = acc.15.addingProduct(a3, b3)
+                        offset += 64
+                    }
+                    store(i, j, acc.0); store(i, j + 1, acc.1); store(i, j + 2, acc.2); store(i, j + 3, acc.3)
+                    store(i + 1, j, acc.4); store(i + 1, j + 1, acc.5); store(i + 1, j + 2, acc.6); store(i + 1, j + 3, acc.7)
+                    store(i + 2, j, acc.8); store(i + 2, j + 1, acc.9); store(i + 2, j + 2, acc.10); store(i + 2, j + 3, acc.11)
+                    store(i + 3, j, acc.12); store(i + 3, j + 1, acc.13); store(i + 3, j + 2, acc.14); store(i + 3, j + 3, acc.15)
+                    j += 4
+                }
+            }
+            // Rows past a block of 4, and columns past a multiple of 4: one dot product at a time, same lane layout.
+            for r in i..<(i + rowCount) {
+                for col in (rowCount == 4 ? j : 0)..<n {
+                    var acc = V()
+                    let ra = UnsafeRawPointer(a + r * lda), rb = UnsafeRawPointer(b + col * ldb)
+                    var offset = 0
+                    while offset < depth * 4 {
+                        acc = acc.addingProduct(ra.loadUnaligned(fromByteOffset: offset, as: V.self),
+                                                rb.loadUnaligned(fromByteOffset: offset, as: V.self))
+                        offset += 64
+                    }
+                    store(r, col, acc)
+                }
+            }
+            i += 4
+        }
+    }
 }
 
 /// out[j] = alpha · Σ_p x[p · xStride] · b[p, j] + beta · out[j]: 64-column strips of B rows, accumulated in

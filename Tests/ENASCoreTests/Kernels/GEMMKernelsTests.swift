@@ -11,7 +11,9 @@ struct GEMMCase: Sendable, CustomStringConvertible {
 let gemmSizes = [(1, 1, 1), (7, 33, 257), (33, 7, 1), (257, 33, 7), (1, 257, 33), (64, 100, 300), (9, 513, 17), (130, 40, 400),
                  // the narrow path (op(B) untransposed, M, K ≤ 128, N ≥ 64): 1×1-convolution shapes and their edges
                  (20, 1024, 20), (11, 130, 1), (43, 200, 128), (128, 97, 77), (8, 64, 5), (81, 250, 80), (129, 64, 128),
-                 (20, 63, 20)]
+                 (20, 63, 20),
+                 // the narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64): 1×1-convolution weight gradients and their edges
+                 (20, 20, 1024), (23, 41, 64), (7, 9, 100), (128, 5, 79), (6, 128, 257)]
 let gemmCases = gemmSizes.flatMap { s in
     [(false, false), (false, true), (true, false), (true, true)].map { GEMMCase(m: s.0, n: s.1, k: s.2, transA: $0.0, transB: $0.1) }
 }
