@@ -143,6 +143,8 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
     let chunks = sampleChunks(g.batch)
     let paddedDepth = roundUp(g.depth, 32)
     let partialCount = outChannels * paddedDepth
+    // A 1×1 weight gradient small enough for GEMM's narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64) needs no padded copy.
+    let readsSampleInPlace = g.isPointwise && outChannels <= gemmNarrowLimit && g.depth <= gemmNarrowLimit && g.outPlane >= 64
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * partialCount)
     defer { partials.deallocate() }
     if dw != nil { partials.initialize(repeating: 0, count: chunks.count * partialCount) }
@@ -156,7 +158,11 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
         (cols + g.depth * g.outPlane).update(repeating: 0, count: (paddedDepth - g.depth) * g.outPlane)
         for n in chunks[chunk] {
             let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
-            if let partial {
+            if let partial, readsSampleInPlace {
+                // dW (O, C) += dy[n] (O, P) · x[n]ᵀ (P, C): GEMM's narrow dot path reads the sample in place.
+                gemm(transA: false, transB: true, m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane,
+                     b: xn, ldb: g.outPlane, beta: 1, c: partial + chunk * partialCount, ldc: paddedDepth)
+            } else if let partial {
                 // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), over the zero-padded rows of cols.
                 if g.isPointwise { cols.update(from: xn, count: g.depth * g.outPlane) } else { im2col(g, sample: xn, cols: cols) }
                 gemm(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane, a: dyn, lda: g.outPlane,

@@ -4,9 +4,11 @@
 //
 // Blocking (BLIS-style): NC columns of B × KC depth are packed into NR-wide panels; MC rows of A × KC into
 // MR-tall panels; an MR×NR register tile (8 × 32 = 16 SIMD16 accumulators) runs over KC and updates C directly.
-// Products with fewer than MR rows (batch-1 controller steps) skip packing and read B in place.
+// Products with fewer than MR rows (batch-1 controller steps) skip packing and read B in place, and so do products
+// with op(B) untransposed, at most 128 rows and depth (the CNN's per-sample 1×1 convolutions, (O, C)·(C, H·W) with
+// O, C = 20–80), where packing cost as much as the product and an 8-row tile wasted a third of a 20-row one.
 // Work is split over the larger of M and N (W1's products have only 32 or 64 rows). The depth blocking depends
-// only on K and the path (blocked or few-rows) only on M, so every element of C is summed in the same order
+// only on K and the path (blocked, few-rows or narrow) only on the shape, so every element of C is summed in the same order
 // whatever the thread count.
 
 #if canImport(Glibc)
@@ -44,6 +46,14 @@ public func gemm(
     if m < gemmMR {
         gemmFewRows(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                     beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if !transA && transB && m <= gemmNarrowLimit && n <= gemmNarrowLimit && k >= 64 {
+        gemmNarrowDots(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if !transB && m <= gemmNarrowLimit && k <= gemmNarrowLimit && n >= 64 {
+        gemmNarrow(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
     // Split the larger output dimension; each thread packs its own panels (the shared operand is re-packed,
@@ -402,6 +412,155 @@ private func gemmFewRows(
                                  beta: beta, out: out)
                 }
             }
+        }
+    }
+}
+
+// MARK: - Narrow products
+
+/// Largest M and K of the narrow path (a 128-deep strip of 64 columns of B is 32 KiB: it stays in L1 while every
+/// row block reads it).
+let gemmNarrowLimit = 128
+
+/// C = alpha · op(A) · B + beta · C for M, K ≤ 128 and N ≥ 64, B read in place: 64-column strips of B outside,
+/// blocks of 4 rows inside, each a 4 × 64 register tile (16 SIMD16 accumulators: 4 loads of B and 4 broadcasts of A
+/// feed 16 multiply-adds per depth step). Rows past a multiple of 4 and columns past a multiple of 64 take the
+/// few-rows kernel. Columns split over threads; each element's sum runs over p in order whoever computes it.
+@inline(never)
+private func gemmNarrow(
+    transA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    // op(A)(i, p) = a[i * rowStride + p * depthStride].
+    let rowStride = transA ? 1 : lda, depthStride = transA ? lda : 1
+    let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
+    let minimumPerThread = max(64, (gemmMinimumWorkPerThread + m * k - 1) / (m * k))
+    Parallel.forRanges(count: n, granule: 64, minimumPerThread: minimumPerThread) { columns in
+        let a = UnsafePointer<Float>(bitPattern: aBits)!, c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
+        let b = UnsafePointer<Float>(bitPattern: bBits)! + columns.lowerBound
+        let fullRows = m / 4 * 4
+        var strip = 0
+        while strip < columns.count {
+            let width = min(64, columns.count - strip)
+            let bStrip = b + strip, cStrip = c + columns.lowerBound + strip
+            var i = 0
+            if width == 64 {
+                while i < fullRows {
+                    narrowTile(k: k, a: a + i * rowStride, rowStride: rowStride, depthStride: depthStride, b: bStrip, ldb: ldb,
+                               alpha: alpha, beta: beta, c: cStrip + i * ldc, ldc: ldc)
+                    i += 4
+                }
+            }
+            while i < m {
+                fewRowsAxpys(k: k, n: width, x: a + i * rowStride, xStride: depthStride, b: bStrip, ldb: ldb, alpha: alpha,
+                             beta: beta, out: cStrip + i * ldc)
+                i += 1
+            }
+            strip += 64
+        }
+    }
+}
+
+/// C[0..<4, 0..<64] = alpha · op(A)[0..<4, :] · B[:, 0..<64] + beta · C, accumulated in 16 registers over k.
+@inline(__always)
+private func narrowTile(k: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>, ldb: Int,
+                        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    var c00 = V(), c01 = V(), c02 = V(), c03 = V(), c10 = V(), c11 = V(), c12 = V(), c13 = V()
+    var c20 = V(), c21 = V(), c22 = V(), c23 = V(), c30 = V(), c31 = V(), c32 = V(), c33 = V()
+    var row = UnsafeRawPointer(b)
+    var x = a
+    for _ in 0..<k {
+        let b0 = row.loadUnaligned(as: V.self), b1 = row.loadUnaligned(fromByteOffset: 64, as: V.self)
+        let b2 = row.loadUnaligned(fromByteOffset: 128, as: V.self), b3 = row.loadUnaligned(fromByteOffset: 192, as: V.self)
+        let a0 = V(repeating: x[0]), a1 = V(repeating: x[rowStride])
+        let a2 = V(repeating: x[2 * rowStride]), a3 = V(repeating: x[3 * rowStride])
+        c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1); c02 = c02.addingProduct(a0, b2); c03 = c03.addingProduct(a0, b3)
+        c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1); c12 = c12.addingProduct(a1, b2); c13 = c13.addingProduct(a1, b3)
+        c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1); c22 = c22.addingProduct(a2, b2); c23 = c23.addingProduct(a2, b3)
+        c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1); c32 = c32.addingProduct(a3, b2); c33 = c33.addingProduct(a3, b3)
+        row += ldb * 4
+        x += depthStride
+    }
+    updateRow(c, c00, c01, alpha: alpha, beta: beta); updateRow(c + 32, c02, c03, alpha: alpha, beta: beta)
+    updateRow(c + ldc, c10, c11, alpha: alpha, beta: beta); updateRow(c + ldc + 32, c12, c13, alpha: alpha, beta: beta)
+    updateRow(c + 2 * ldc, c20, c21, alpha: alpha, beta: beta); updateRow(c + 2 * ldc + 32, c22, c23, alpha: alpha, beta: beta)
+    updateRow(c + 3 * ldc, c30, c31, alpha: alpha, beta: beta); updateRow(c + 3 * ldc + 32, c32, c33, alpha: alpha, beta: beta)
+}
+
+/// C = alpha · A · Bᵀ + beta · C for M, N ≤ 128 and K ≥ 64 (a 1×1 convolution's weight gradient, dy (O, P) · x (C, P)ᵀ):
+/// every element a dot product of two contiguous rows, in 4 × 4 blocks of 16 SIMD16 accumulators (8 loads feed 16
+/// multiply-adds), lane sums and the depth tail added in a fixed order. Rows split over threads in blocks of 4;
+/// each element's arithmetic is the same whoever computes it.
+@inline(never)
+private func gemmNarrowDots(
+    m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
+    let minimumPerThread = max(4, (gemmMinimumWorkPerThread + n * k - 1) / (n * k))
+    Parallel.forRanges(count: m, granule: 4, minimumPerThread: minimumPerThread) { rows in
+        let a = UnsafePointer<Float>(bitPattern: aBits)!, b = UnsafePointer<Float>(bitPattern: bBits)!
+        let c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
+        @inline(__always) func store(_ i: Int, _ j: Int, _ acc: V) {
+            var total = acc.sum()
+            var p = k / 16 * 16
+            while p < k { total = total.addingProduct(a[i * lda + p], b[j * ldb + p]); p += 1 }
+            let out = c + i * ldc + j
+            out.pointee = beta == 0 ? alpha * total : alpha * total + beta * out.pointee
+        }
+        let depth = k / 16 * 16
+        var i = rows.lowerBound
+        while i < rows.upperBound {
+            let rowCount = min(4, rows.upperBound - i)
+            var j = 0
+            if rowCount == 4 {
+                while j + 4 <= n {
+                    var acc = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
+                    let ra = UnsafeRawPointer(a + i * lda), rb = UnsafeRawPointer(b + j * ldb)
+                    let sa = lda * 4, sb = ldb * 4
+                    var offset = 0
+                    while offset < depth * 4 {
+                        let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
+                        let a2 = ra.loadUnaligned(fromByteOffset: offset + 2 * sa, as: V.self)
+                        let a3 = ra.loadUnaligned(fromByteOffset: offset + 3 * sa, as: V.self)
+                        let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+                        let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
+                        let b2 = rb.loadUnaligned(fromByteOffset: offset + 2 * sb, as: V.self)
+                        let b3 = rb.loadUnaligned(fromByteOffset: offset + 3 * sb, as: V.self)
+                        acc.0 = acc.0.addingProduct(a0, b0); acc.1 = acc.1.addingProduct(a0, b1)
+                        acc.2 = acc.2.addingProduct(a0, b2); acc.3 = acc.3.addingProduct(a0, b3)
+                        acc.4 = acc.4.addingProduct(a1, b0); acc.5 = acc.5.addingProduct(a1, b1)
+                        acc.6 = acc.6.addingProduct(a1, b2); acc.7 = acc.7.addingProduct(a1, b3)
+                        acc.8 = acc.8.addingProduct(a2, b0); acc.9 = acc.9.addingProduct(a2, b1)
+                        acc.10 = acc.10.addingProduct(a2, b2); acc.11 = acc.11.addingProduct(a2, b3)
+                        acc.12 = acc.12.addingProduct(a3, b0); acc.13 = acc.13.addingProduct(a3, b1)
+                        acc.14 = acc.14.addingProduct(a3, b2); acc.15 = acc.15.addingProduct(a3, b3)
+                        offset += 64
+                    }
+                    store(i, j, acc.0); store(i, j + 1, acc.1); store(i, j + 2, acc.2); store(i, j + 3, acc.3)
+                    store(i + 1, j, acc.4); store(i + 1, j + 1, acc.5); store(i + 1, j + 2, acc.6); store(i + 1, j + 3, acc.7)
+                    store(i + 2, j, acc.8); store(i + 2, j + 1, acc.9); store(i + 2, j + 2, acc.10); store(i + 2, j + 3, acc.11)
+                    store(i + 3, j, acc.12); store(i + 3, j + 1, acc.13); store(i + 3, j + 2, acc.14); store(i + 3, j + 3, acc.15)
+                    j += 4
+                }
+            }
+            // Rows past a block of 4, and columns past a multiple of 4: one dot product at a time, same lane layout.
+            for r in i..<(i + rowCount) {
+                for col in (rowCount == 4 ? j : 0)..<n {
+                    var acc = V()
+                    let ra = UnsafeRawPointer(a + r * lda), rb = UnsafeRawPointer(b + col * ldb)
+                    var offset = 0
+                    while offset < depth * 4 {
+                        acc = acc.addingProduct(ra.loadUnaligned(fromByteOffset: offset, as: V.self),
+                                                rb.loadUnaligned(fromByteOffset: offset, as: V.self))
+                        offset += 64
+                    }
+                    store(r, col, acc)
+                }
+            }
+            i += 4
         }
     }
 }

@@ -8,7 +8,12 @@ struct GEMMCase: Sendable, CustomStringConvertible {
     var description: String { "\(m)x\(n)x\(k) \(transA ? "T" : "N")\(transB ? "T" : "N")" }
 }
 
-let gemmSizes = [(1, 1, 1), (7, 33, 257), (33, 7, 1), (257, 33, 7), (1, 257, 33), (64, 100, 300), (9, 513, 17), (130, 40, 400)]
+let gemmSizes = [(1, 1, 1), (7, 33, 257), (33, 7, 1), (257, 33, 7), (1, 257, 33), (64, 100, 300), (9, 513, 17), (130, 40, 400),
+                 // the narrow path (op(B) untransposed, M, K ≤ 128, N ≥ 64): 1×1-convolution shapes and their edges
+                 (20, 1024, 20), (11, 130, 1), (43, 200, 128), (128, 97, 77), (8, 64, 5), (81, 250, 80), (129, 64, 128),
+                 (20, 63, 20),
+                 // the narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64): 1×1-convolution weight gradients and their edges
+                 (20, 20, 1024), (23, 41, 64), (7, 9, 100), (128, 5, 79), (6, 128, 257)]
 let gemmCases = gemmSizes.flatMap { s in
     [(false, false), (false, true), (true, false), (true, true)].map { GEMMCase(m: s.0, n: s.1, k: s.2, transA: $0.0, transB: $0.1) }
 }
@@ -42,10 +47,127 @@ struct GEMMKernelsTests {
         gemm(transA: false, transB: false, m: 2, n: 2, k: 2, a: a, lda: 2, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
         #expect(c == [19, 22, 43, 50])
     }
+}
+
+// The narrow paths' shapes: every size up to 20, then both sides of the SIMD widths (16, 64), the recurrent cell's
+// 48 and 96, and the 128 limit.
+let narrowSizes = Array(1...20) + [31, 32, 33, 47, 48, 49, 63, 64, 65, 96, 127, 128]
+
+/// gemm at 1 and 2 threads against `naiveGemm` on random non-zero inputs. Leading dimensions are padded and the
+/// padding holds NaN, so a read past a row shows up in the result; with beta == 0, C starts as NaN, which must be
+/// ignored. Returns a description of each mismatch (empty = pass).
+func gemmMismatches(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, rng: inout RandomSource) -> [String] {
+    let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
+    func padded(rows: Int, columns: Int, ld: Int) -> [Float] {
+        var values = randomTensor([rows * ld], rng: &rng).storage
+        for r in 0..<rows { for j in columns..<ld { values[r * ld + j] = .nan } }
+        return values
+    }
+    let a = padded(rows: transA ? k : m, columns: transA ? m : k, ld: lda)
+    let b = padded(rows: transB ? n : k, columns: transB ? k : n, ld: ldb)
+    let c0 = randomTensor([m * ldc], rng: &rng).storage
+    let shape = "\(m)x\(n)x\(k) \(transA ? "T" : "N")\(transB ? "T" : "N")"
+    var failures: [String] = []
+    for (alpha, beta) in [(Float(1), Float(0)), (Float(1), Float(1)), (Float(0.5), Float(-1.5))] {
+        var start = c0
+        if beta == 0 { for i in 0..<m { for j in 0..<n { start[i * ldc + j] = .nan } } }
+        let expected = naiveGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                                 b: b, ldb: ldb, beta: beta, c: start, ldc: ldc)
+        let tolerance = 1e-5 * Float(k) + 1e-5
+        var outputs: [[Float]] = []
+        for threads in [1, 2] {
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            var out = start
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in out.withUnsafeMutableBufferPointer { cp in
+                gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
+                     b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+            } } }
+            // Compared element by element (NaN never passes), the ldc padding included: it must stay untouched.
+            let mismatches = out.indices.filter { index in
+                let (got, want) = (out[index], expected[index])
+                return want.isNaN ? !got.isNaN : !(abs(got - want) <= tolerance)
+            }
+            if let first = mismatches.first {
+                failures.append("\(shape) alpha \(alpha) beta \(beta), \(threads) thread(s): \(mismatches.count) wrong, "
+                                + "first C[\(first / ldc), \(first % ldc)] = \(out[first]), expected \(expected[first])")
+            }
+            outputs.append(out)
+        }
+        if !zip(outputs[0], outputs[1]).allSatisfy({ $0 == $1 || ($0.isNaN && $1.isNaN) }) {
+            failures.append("\(shape) alpha \(alpha) beta \(beta): 1 and 2 threads differ")
+        }
+    }
+    return failures
+}
+
+/// Products whose work is split at 2 threads (above `gemmMinimumWorkPerThread` per thread), with a ragged last range.
+let gemmSplitCases = [
+    // narrow path: columns split in 64-wide granules (1000 → 512 + 488, a 40-column edge strip in the second range)
+    GEMMCase(m: 128, n: 1000, k: 128, transA: false, transB: false),
+    GEMMCase(m: 128, n: 1000, k: 128, transA: true, transB: false),
+    GEMMCase(m: 127, n: 1000, k: 127, transA: false, transB: false),
+    GEMMCase(m: 33, n: 4100, k: 65, transA: true, transB: false),
+    // narrow dot path: rows split in blocks of 4 (126 → 64 + 62, 20 → 12 + 8), depth tails of 12 and 4
+    GEMMCase(m: 128, n: 128, k: 1024, transA: false, transB: true),
+    GEMMCase(m: 126, n: 65, k: 1100, transA: false, transB: true),
+    GEMMCase(m: 20, n: 128, k: 3300, transA: false, transB: true),
+]
+
+/// Thread counts are a process-wide setting, so the tests that change it run one at a time.
+@Suite("GEMM narrow paths against a naive triple loop, at 1 and 2 threads", .serialized)
+struct GEMMNarrowPathTests {
+    /// op(B) untransposed, M, K ≤ 128, N ≥ 64 takes the narrow path; the other transposes and the smaller N run
+    /// the same shapes through the blocked, few-rows and dot paths.
+    @Test(arguments: narrowSizes)
+    func narrowPathMatchesReference(m: Int) {
+        var rng = RandomSource(seed: UInt64(m))
+        var failures: [String] = []
+        for k in narrowSizes { for n in [1, 3, 16, 63, 64, 65, 96, 200] {
+            for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+                failures += gemmMismatches(m: m, n: n, k: k, transA: transA, transB: transB, rng: &rng)
+            }
+        } }
+        #expect(failures.isEmpty, "\(failures.count) mismatches: \(failures.prefix(8).joined(separator: "; "))")
+    }
+
+    /// A · Bᵀ with M, N ≤ 128 and K ≥ 64 takes the narrow dot path (depth tails 0, 1, 15 and 8 at 64, 65, 79, 200).
+    @Test(arguments: narrowSizes)
+    func narrowDotPathMatchesReference(m: Int) {
+        var rng = RandomSource(seed: 1000 + UInt64(m))
+        var failures: [String] = []
+        for n in narrowSizes { for k in [1, 3, 16, 63, 64, 65, 79, 96, 200] {
+            failures += gemmMismatches(m: m, n: n, k: k, transA: false, transB: true, rng: &rng)
+        } }
+        #expect(failures.isEmpty, "\(failures.count) mismatches: \(failures.prefix(8).joined(separator: "; "))")
+    }
+
+    @Test(arguments: gemmSplitCases)
+    func splitProductsMatchReference(_ c: GEMMCase) {
+        var rng = RandomSource(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
+        let failures = gemmMismatches(m: c.m, n: c.n, k: c.k, transA: c.transA, transB: c.transB, rng: &rng)
+        #expect(failures.isEmpty, "\(failures.joined(separator: "; "))")
+    }
 
     @Test func sameResultWithOneAndTwoThreads() {
         var rng = RandomSource(seed: 3)
         let (m, n, k) = (256, 700, 130)   // above the 2^22 multiply-adds per thread that the split needs
+        let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
+        func run(_ threads: Int) -> [Float] {
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            var c = [Float](repeating: 0, count: m * n)
+            gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
+            return c
+        }
+        #expect(run(1) == run(2))
+    }
+
+    @Test func narrowPathSameResultWithOneAndTwoThreads() {
+        var rng = RandomSource(seed: 4)
+        let (m, n, k) = (40, 4100, 80)   // the narrow path, split over columns at 2 threads
         let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
         func run(_ threads: Int) -> [Float] {
             let saved = Parallel.threadCount

@@ -52,11 +52,15 @@ struct RecurrentSearchTests {
         var events = 0
         try search.run(epochs: 3) { _ in events += 1; return true }
         #expect(events == 3 * (60 + 4))
+        // A controller step's perplexity is the mean over 4 children, each on its own validation window, and some
+        // children blow up at this size (node products reach 1e26 in training): it swings between ~1,200 and ~17,000
+        // from step to step, and its last value passed or failed `< first / 2` with the seed and with GEMM rounding
+        // alone (main's kernels fail it at seeds 2 and 4). The derived child, best of 8 on one window, measured
+        // 700–1,200 in all those runs.
         let controllerPerplexities = search.history.filter { $0["phase"] as? String == "controller" }.compactMap { $0["ppl"] as? Double }
-        let last = controllerPerplexities.last!
-        #expect(last < first / 2, "validation perplexity went from \(first) to \(last)")
+        #expect(controllerPerplexities.count == 3 * 4 && controllerPerplexities.allSatisfy(\.isFinite))
         let (architecture, ppl) = try search.derive()
-        #expect(architecture.nodeCount == 6 && ppl < first / 2)
+        #expect(architecture.nodeCount == 6 && ppl < first / 2, "validation perplexity went from \(first) to \(ppl) (derived)")
     }
 
     @Test func deriveThenRetrainFromScratchReachesATestPerplexityBelow400() throws {
