@@ -77,5 +77,9 @@ public func naiveBatchNorm(_ x: Tensor, gamma: [Float], beta: [Float], epsilon: 
 /// Largest |a − b| over two equal-length arrays.
 public func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "length mismatch \(a.count) vs \(b.count)")
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    // A NaN on either side is an infinite difference (Swift's max would quietly drop it).
+    return zip(a, b).reduce(0) { worst, pair in
+        let difference = abs(pair.0 - pair.1)
+        return difference.isNaN ? .infinity : max(worst, difference)
+    }
 }
