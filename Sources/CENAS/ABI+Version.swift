@@ -2,7 +2,7 @@
 import ENASCore
 
 /// The ABI version of enas.h (`ENAS_ABI_VERSION`).
-let abiVersion: Int32 = 2
+let abiVersion: Int32 = 3
 
 /// The library's version.
 let libraryVersion = "0.1.0"

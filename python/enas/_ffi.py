@@ -10,7 +10,7 @@ import os
 from ctypes import POINTER, c_bool, c_char, c_char_p, c_double, c_float, c_int32, c_int64, c_size_t, c_void_p
 
 # enas.h: #define ENAS_ABI_VERSION 2 — the ABI these declarations describe.
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 # enas.h: ENAS_MAX_NDIM
 MAX_NDIM = 8
@@ -57,7 +57,16 @@ lib, library_path = _load()
 
 
 def _declare(name, restype, *argtypes):
-    function = getattr(lib, name)
+    try:
+        function = getattr(lib, name)
+    except AttributeError:
+        # A library from another build (older or newer): say so rather than fail on one symbol.
+        try:
+            found = f"ABI version {lib.enas_abi_version()}"
+        except AttributeError:
+            found = "no enas_abi_version"
+        raise ImportError(f"enas: {library_path} lacks {name} ({found}; this package expects ABI version "
+                          f"{ABI_VERSION}): rebuild the library or reinstall the package from the same checkout") from None
     function.restype = restype
     function.argtypes = list(argtypes)
     return function

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import threading
 
 import enas
@@ -10,7 +11,7 @@ from conftest import run_python
 
 
 def test_abi_and_version():
-    assert enas.abi_version() == enas.ABI_VERSION == 2
+    assert enas.abi_version() == enas.ABI_VERSION == 3
     assert enas.version() and enas.version()[0].isdigit()
     assert os.path.isfile(enas.library_path())
 
@@ -48,6 +49,17 @@ def test_missing_library_is_a_clear_import_error(tmp_path):
     result = run_python("import enas", ENAS_LIBRARY_PATH=missing)
     assert result.returncode != 0
     assert "ImportError" in result.stderr and missing in result.stderr and "no such file" in result.stderr
+
+
+def test_library_of_another_build_is_a_clear_import_error(tmp_path):
+    # A stand-in for an older libenas.so: it has enas_abi_version and nothing else.
+    source = tmp_path / "old.c"
+    source.write_text("int enas_abi_version(void) { return 2; }\n")
+    library = tmp_path / "libenas.so"
+    subprocess.run(["cc", "-shared", "-fPIC", str(source), "-o", str(library)], check=True)
+    result = run_python("import enas", ENAS_LIBRARY_PATH=str(library))
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr and "ABI version 2" in result.stderr and "expects ABI version 3" in result.stderr
 
 
 def test_openblas_threads_default_and_user_setting():

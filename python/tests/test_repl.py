@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REPO_DIR, child_env
 from enas import _repl
+from enas._ffi import ABI_VERSION as ABI
 
 REPL = os.environ.get("ENAS_REPL_PATH") or os.path.join(REPO_DIR, ".build", "release", "enas-repl")
 
@@ -58,9 +59,9 @@ def test_interactive_session_under_a_pty(repl):
     child.expect_exact("ZeroDivisionError: division by zero")
     child.expect_exact("In [5]: ")
     child.sendline("import enas; enas.abi_version()")
-    child.expect_exact("Out[5]: 2")
+    child.expect_exact(f"Out[5]: {ABI}")
     child.sendline("Out[3] + _")
-    child.expect_exact("Out[6]: 44")
+    child.expect_exact(f"Out[6]: {42 + ABI}")
     child.sendline("exit(7)")
     child.expect(pexpect.EOF)
     child.close()
@@ -124,7 +125,7 @@ def test_piped_session_prints_prompts_and_outputs(repl):
     assert out.count("In [1]: ") == 1 and "Out[1]: 2" in out
     assert "In [2]: " in out and "   ...: " in out
     assert "Out[3]: 42" in out
-    assert "Out[5]: 2" in out
+    assert f"Out[5]: {ABI}" in out
     assert "Out[6]" not in out  # a trailing ';' hides the value
     assert "Out[7]: 3" in out
     assert re.search(r'File "<In \[4\]>", line 1.*\n\s+1/0\n', result.stderr), result.stderr
@@ -164,7 +165,7 @@ def test_script_runs_as_main_with_its_status(repl, tmp_path):
     script = tmp_path / "job.py"
     script.write_text("import sys, enas\nprint(__name__, sys.argv[1:], enas.abi_version())\nsys.exit(int(sys.argv[1]))\n")
     result = _run(repl, str(script), "3")
-    assert result.returncode == 3 and result.stdout.strip() == "__main__ ['3'] 2"
+    assert result.returncode == 3 and result.stdout.strip() == f"__main__ ['3'] {ABI}"
     failing = tmp_path / "fail.py"
     failing.write_text("def boom():\n    raise ValueError('boom')\nboom()\n")
     result = _run(repl, str(failing))

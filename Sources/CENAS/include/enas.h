@@ -41,7 +41,7 @@ extern "C" {
 
 /* The ABI version this header describes. Compare with enas_abi_version() at start-up: a mismatch means the header
  * and the loaded library disagree. A changed signature gets a new name (_v2); enums only grow at the end. */
-#define ENAS_ABI_VERSION 2
+#define ENAS_ABI_VERSION 3
 
 /* ---- Status codes (append-only) ---------------------------------------------------------------------------- */
 #define ENAS_OK 0

@@ -107,6 +107,14 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func startWorkers(upTo count: Int) {
+        guard workerCount < count else { return }
+        // Workers block every signal (they inherit the mask they are created with), so a process-directed signal such
+        // as Ctrl-C's SIGINT reaches a thread that can handle it: CPython notices a signal promptly only when its C
+        // handler runs on the main thread.
+        var all = sigset_t(), previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         while workerCount < count {
             var thread = pthread_t()
             let started = pthread_create(&thread, nil, { _ in
