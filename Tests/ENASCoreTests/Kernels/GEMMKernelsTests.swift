@@ -150,24 +150,11 @@ struct GEMMNarrowPathTests {
         #expect(failures.isEmpty, "\(failures.joined(separator: "; "))")
     }
 
-    @Test func sameResultWithOneAndTwoThreads() {
-        var rng = RandomSource(seed: 3)
-        let (m, n, k) = (256, 700, 130)   // above the 2^22 multiply-adds per thread that the split needs
-        let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
-        func run(_ threads: Int) -> [Float] {
-            let saved = Parallel.threadCount
-            defer { Parallel.threadCount = saved }
-            Parallel.threadCount = threads
-            var c = [Float](repeating: 0, count: m * n)
-            gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
-            return c
-        }
-        #expect(run(1) == run(2))
-    }
-
-    @Test func narrowPathSameResultWithOneAndTwoThreads() {
-        var rng = RandomSource(seed: 4)
-        let (m, n, k) = (40, 4100, 80)   // the narrow path, split over columns at 2 threads
+    // (256, 700, 130): above the 2^22 multiply-adds per thread that the blocked split needs;
+    // (40, 4100, 80): the narrow path, split over columns at 2 threads.
+    @Test(arguments: [(256, 700, 130, UInt64(3)), (40, 4100, 80, UInt64(4))])
+    func sameResultWithOneAndTwoThreads(m: Int, n: Int, k: Int, seed: UInt64) {
+        var rng = RandomSource(seed: seed)
         let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
         func run(_ threads: Int) -> [Float] {
             let saved = Parallel.threadCount
