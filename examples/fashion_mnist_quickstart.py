@@ -101,7 +101,9 @@ def main():
     retrain_data = fashion.subset(**budget["retrain_images"])
     print(f"[3/3] retrain the derived cells from scratch on {retrain_data}")
     model = enas.Model(cells, retrain_data, config=budget["retrain"], seed=args.seed)
-    print(f"      {model.num_params_without_auxiliary} parameters ({model.num_params} with the auxiliary head)")
+    auxiliary = model.num_params - model.num_params_without_auxiliary
+    print(f"      {model.num_params_without_auxiliary:,} parameters"
+          + (f" (+{auxiliary:,} in the auxiliary head, used only while training)" if auxiliary else ""))
     with open(paths["retrain_log"], "w") as log:
         model.train(progress=progress, callback=lambda event: log.write(json.dumps(event, sort_keys=True) + "\n") or True)
     model.save(paths["model_checkpoint"])
