@@ -136,6 +136,7 @@ class _Callback:
     def __init__(self, progress, user_callback, sigint, total_from_event):
         self.progress, self.user_callback, self.sigint = progress, user_callback, sigint
         self.total_from_event = total_from_event
+        self.total = None
         self.error = None
         self.events = 0
 
@@ -143,8 +144,10 @@ class _Callback:
         try:
             event = json.loads(event_json.decode("utf-8")) if event_json else {}
             self.events += 1
-            if self.events == 1 and self.total_from_event and isinstance(event.get("steps"), int):
-                self.progress.set_total(event["steps"])
+            # The run's length comes with its events (a recurrent retraining's estimate may grow on the way).
+            if self.total_from_event and isinstance(event.get("steps"), int) and event["steps"] != self.total:
+                self.total = event["steps"]
+                self.progress.set_total(self.total)
             self.progress.update(event)
             if self.user_callback is not None and self.user_callback(event) is False:
                 return 1

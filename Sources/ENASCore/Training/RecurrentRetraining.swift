@@ -62,11 +62,13 @@ public final class RecurrentRetraining {
     public func train(epochs: Int? = nil, onEvent: (SearchEvent) -> Bool = { _ in true }) throws {
         let target = trainer.epoch + (epochs ?? config.epochs)
         let start = Date()
-        let total = max(1, (target - trainer.epoch) * trainer.windowsPerEpoch)
+        // An estimate: with the randomized BPTT length an epoch's window count varies, so it grows if exceeded.
+        var total = max(1, (target - trainer.epoch) * trainer.windowsPerEpoch)
         var done = 0
         while trainer.epoch < target {
             let result = try trainer.step(architecture: architecture)
             done += 1
+            total = max(total, done + (trainer.epoch < target ? 1 : 0))
             let elapsed = Date().timeIntervalSince(start)
             let event = SearchEvent(phase: .retrain, epoch: trainer.epoch - (result.epochEnded ? 1 : 0), step: done - 1, steps: total,
                                     loss: Double(result.crossEntropy), perplexity: Foundation.exp(Double(result.crossEntropy)),
