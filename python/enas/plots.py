@@ -36,6 +36,15 @@ def _smoothed(values, window):
     return out
 
 
+def _noisy_curve(ax, steps, values):
+    """A per-step series drawn faint, with its running mean (over a fiftieth of the run) on top."""
+    if not values:
+        return
+    ax.plot(steps, values, color="tab:blue", alpha=0.25, linewidth=0.8, label="per step")
+    ax.plot(steps, _smoothed(values, max(1, len(values) // 50)), color="tab:blue", label="smoothed")
+    ax.legend()
+
+
 def _metric(records):
     """"acc" for image searches, "ppl" for recurrent ones (whichever the controller records carry)."""
     for record in records:
@@ -56,12 +65,8 @@ def search_curves(records, title=None):
     figure, axes = pyplot.subplots(2, 2, figsize=(11, 7))
     metric = _metric(records)
 
-    steps, loss = logs.series(records, "loss", phase="shared_weights")
     ax = axes[0][0]
-    if loss:
-        ax.plot(steps, loss, color="tab:blue", alpha=0.25, linewidth=0.8, label="per step")
-        ax.plot(steps, _smoothed(loss, max(1, len(loss) // 50)), color="tab:blue", label="smoothed")
-        ax.legend()
+    _noisy_curve(ax, *logs.series(records, "loss", phase="shared_weights"))
     ax.set(title="shared weights ω: training loss", xlabel="phase-1 step", ylabel="cross-entropy (nats)")
 
     ax = axes[0][1]
@@ -104,11 +109,7 @@ def training_curves(records, title=None):
     records = logs.records(records)
     pyplot = _pyplot()
     figure, (left, right) = pyplot.subplots(1, 2, figsize=(11, 3.5))
-    steps, loss = logs.series(records, "loss")
-    if loss:
-        left.plot(steps, loss, color="tab:blue", alpha=0.25, linewidth=0.8, label="per step")
-        left.plot(steps, _smoothed(loss, max(1, len(loss) // 50)), color="tab:blue", label="smoothed")
-        left.legend()
+    _noisy_curve(left, *logs.series(records, "loss"))
     left.set(title="retraining: loss", xlabel="step", ylabel="loss")
     steps, rate = logs.series(records, "lr")
     if rate:
