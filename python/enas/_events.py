@@ -138,12 +138,10 @@ class _Callback:
         self.total_from_event = total_from_event
         self.total = None
         self.error = None
-        self.events = 0
 
     def __call__(self, event_json, user):
         try:
             event = json.loads(event_json.decode("utf-8")) if event_json else {}
-            self.events += 1
             # The run's length comes with its events (a recurrent retraining's estimate may grow on the way).
             if self.total_from_event and isinstance(event.get("steps"), int) and event["steps"] != self.total:
                 self.total = event["steps"]
