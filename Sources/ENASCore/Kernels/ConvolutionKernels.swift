@@ -217,11 +217,22 @@ struct PaddedPlane {
             if stride == 1 {
                 (row + padding).update(from: input, count: width)
             } else {
-                for x in 0..<width {
-                    let column = x + padding
-                    row[(column % stride) * phaseLength + column / stride] = input[x]
+                forEachPhase(width: width, padding: padding) { run, x0, start in
+                    var x = x0, i = run + start
+                    while x < width { row[i] = input[x]; x += stride; i += 1 }
                 }
             }
+        }
+    }
+
+    /// Calls body(run, x0, i0) for each column phase q: input columns x0, x0 + S, … (those with
+    /// (x + padding) % S == q) sit at floats i0, i0 + 1, … of run q, which starts `run` floats into the padded row.
+    /// (A division per column made these copies cost as much as the stride-2 convolutions themselves.)
+    @inline(__always)
+    func forEachPhase(width: Int, padding: Int, _ body: (_ run: Int, _ x0: Int, _ i0: Int) -> Void) {
+        for q in 0..<stride {
+            let x0 = ((q - padding) % stride + stride) % stride
+            if x0 < width { body(q * phaseLength, x0, (x0 + padding) / stride) }
         }
     }
 
@@ -233,9 +244,9 @@ struct PaddedPlane {
             if stride == 1 {
                 axpy(width, alpha: 1, row + padding, out)
             } else {
-                for x in 0..<width {
-                    let column = x + padding
-                    out[x] += row[(column % stride) * phaseLength + column / stride]
+                forEachPhase(width: width, padding: padding) { run, x0, start in
+                    var x = x0, i = run + start
+                    while x < width { out[x] += row[i]; x += stride; i += 1 }
                 }
             }
         }
@@ -366,13 +377,15 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
             for n in 0..<g.batch {
                 let p = n * g.channels + c
                 let grad = dy + p * g.outPlane
-                if dw != nil {
-                    layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
+                if dw != nil || !byCorrelation {
                     for oy in 0..<g.outHeight {
                         let row = dyPadded + oy * dyRow
                         row.update(from: grad + oy * g.outWidth, count: g.outWidth)
                         (row + g.outWidth).update(repeating: 0, count: dyRow - g.outWidth)
                     }
+                }
+                if dw != nil {
+                    layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
                     depthwiseWeightGradient(padded, layout, dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, kernel: k,
                                             accumulators: accumulators, into: wGrad)
                 }
@@ -385,15 +398,8 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                 } else {
                     if overwriteDX { dxPlane.update(repeating: 0, count: g.plane) }
                     work.update(repeating: 0, count: layout.count)
-                    for oy in 0..<g.outHeight {
-                        for ky in 0..<k {
-                            let row = work + (oy * g.stride + ky) * layout.rowLength
-                            for kx in 0..<k {
-                                axpy(g.outWidth, alpha: filter[ky * k + kx], grad + oy * g.outWidth,
-                                     row + (kx % g.stride) * layout.phaseLength + kx / g.stride)
-                            }
-                        }
-                    }
+                    scatterTransposed(dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, filter: filter, kernel: k,
+                                      into: work, layout)
                     layout.addInterior(of: work, into: dxPlane, height: g.height, width: g.width, padding: g.padding)
                 }
             }
@@ -402,14 +408,75 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
     }
 }
 
+/// work[oy·S + ky, ox·S + kx] += filter[ky, kx] · dy[oy, ox] over a phase-split padded plane: the transposed
+/// strided convolution. dy rows are `dyRow` floats, zero past the output width, so whole 16-lane vectors are added
+/// (a run's slack absorbs the lanes past its last column; they add zeros).
+@inline(never)
+func scatterTransposed(dy: UnsafePointer<Float>, dyRow: Int, outHeight: Int, filter: UnsafePointer<Float>, kernel: Int,
+                       into work: UnsafeMutablePointer<Float>, _ layout: PaddedPlane) {
+    let s = layout.stride
+    let rawDy = UnsafeRawPointer(dy), rawWork = UnsafeMutableRawPointer(work)
+    for oy in 0..<outHeight {
+        for ox in stride(from: 0, to: dyRow, by: 16) {
+            let d = rawDy.loadUnaligned(fromByteOffset: (oy * dyRow + ox) * 4, as: FloatVector.self)
+            for ky in 0..<kernel {
+                let row = (oy * s + ky) * layout.rowLength + ox
+                for kx in 0..<kernel {
+                    let byte = (row + (kx % s) * layout.phaseLength + kx / s) * 4
+                    let sum = rawWork.loadUnaligned(fromByteOffset: byte, as: FloatVector.self)
+                        .addingProduct(FloatVector(repeating: filter[ky * kernel + kx]), d)
+                    rawWork.storeBytes(of: sum, toByteOffset: byte, as: FloatVector.self)
+                }
+            }
+        }
+    }
+}
+
 /// grad[ky·K + kx] += Σ_oy,ox dy[oy, ox] · padded[oy·S + ky, ox·S + kx] for one plane. dy rows are `dyRow` floats
-/// (whole vectors, zero past the output width). Each dy vector is loaded once and multiplied into all K·K taps'
-/// accumulators (`accumulators`: 16·K·K floats of scratch), so no tap's sum waits on its previous multiply-add.
+/// (whole vectors, zero past the output width). Kernels up to 5 wide run one pass per filter row with the row's
+/// taps summed in registers; wider ones multiply each dy vector into all K·K taps' accumulators in `accumulators`
+/// (16·K·K floats of scratch). Either way no tap's sum waits on its own previous multiply-add for long.
 @inline(never)
 func depthwiseWeightGradient(_ padded: UnsafePointer<Float>, _ layout: PaddedPlane, dy: UnsafePointer<Float>, dyRow: Int,
                              outHeight: Int, kernel: Int, accumulators: UnsafeMutablePointer<Float>,
                              into grad: UnsafeMutablePointer<Float>) {
     let taps = kernel * kernel, s = layout.stride, rowLength = layout.rowLength, phaseLength = layout.phaseLength
+    if kernel <= 5 {
+        // Tap kx of a row reads run kx % S at offset kx / S; taps past the kernel read column 0 and are dropped.
+        @inline(__always) func column(_ kx: Int) -> Int { kx < kernel ? (kx % s) * phaseLength + kx / s : 0 }
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4)
+        let raw = UnsafeRawPointer(padded), rawDy = UnsafeRawPointer(dy)
+        // `wide` is a constant at each call below, so the 3-tap loop carries no dead multiply-adds.
+        @inline(__always) func rowPass(_ ky: Int, wide: Bool) {
+            var a0 = FloatVector(), a1 = FloatVector(), a2 = FloatVector(), a3 = FloatVector(), a4 = FloatVector()
+            for oy in 0..<outHeight {
+                let row = (oy * s + ky) * rowLength
+                for ox in stride(from: 0, to: dyRow, by: 16) {
+                    let d = rawDy.loadUnaligned(fromByteOffset: (oy * dyRow + ox) * 4, as: FloatVector.self)
+                    @inline(__always) func tap(_ c: Int) -> FloatVector {
+                        raw.loadUnaligned(fromByteOffset: (row + c + ox) * 4, as: FloatVector.self)
+                    }
+                    a0 = a0.addingProduct(d, tap(c0))
+                    a1 = a1.addingProduct(d, tap(c1))
+                    a2 = a2.addingProduct(d, tap(c2))
+                    if wide {
+                        a3 = a3.addingProduct(d, tap(c3))
+                        a4 = a4.addingProduct(d, tap(c4))
+                    }
+                }
+            }
+            let out = grad + ky * kernel
+            out[0] += a0.sum()
+            if kernel > 1 { out[1] += a1.sum() }
+            if kernel > 2 { out[2] += a2.sum() }
+            if kernel > 3 { out[3] += a3.sum() }
+            if kernel > 4 { out[4] += a4.sum() }
+        }
+        for ky in 0..<kernel {
+            if kernel <= 3 { rowPass(ky, wide: false) } else { rowPass(ky, wide: true) }
+        }
+        return
+    }
     accumulators.update(repeating: 0, count: 16 * taps)
     let raw = UnsafeRawPointer(padded), rawAcc = UnsafeMutableRawPointer(accumulators), rawDy = UnsafeRawPointer(dy)
     for oy in 0..<outHeight {

@@ -46,6 +46,12 @@ let backwardCases = convCases + [
     ConvCase(batch: 2, channels: 3, outChannels: 4, height: 7, width: 7, kernel: 1, stride: 2, padding: 0),
     // a pointwise conv on GEMM's narrow path (M, K ≤ 128, N = H·W ≥ 64 and not a multiple of 64)
     ConvCase(batch: 2, channels: 20, outChannels: 23, height: 8, width: 9, kernel: 1, stride: 1, padding: 0),
+    // depthwise weight gradients: even kernels on the register path, 7×7 on the in-memory accumulators; stride 3
+    // phase-splits into three runs, with padding not a multiple of the stride
+    ConvCase(batch: 2, channels: 3, outChannels: 3, height: 9, width: 10, kernel: 2, stride: 2, padding: 1),
+    ConvCase(batch: 2, channels: 2, outChannels: 2, height: 10, width: 19, kernel: 4, stride: 1, padding: 1),
+    ConvCase(batch: 2, channels: 3, outChannels: 3, height: 15, width: 18, kernel: 7, stride: 1, padding: 3),
+    ConvCase(batch: 2, channels: 2, outChannels: 2, height: 14, width: 29, kernel: 5, stride: 3, padding: 1),
 ]
 
 @Suite("Convolution backward kernels against their definitions")
