@@ -8,6 +8,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
 
     /// A tensor of `shape` filled with `value`. Traps on a negative shape: internal callers only; see `init(shape:storage:)`.
     public init(zeros shape: [Int], value: Float = 0) {
+        _ = MemoryPolicy.applied
         self.shape = shape
         self.storage = [Float](repeating: value, count: shape.reduce(1, *))
     }
@@ -31,6 +32,7 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     /// For kernels that overwrite their whole output (the zero fill was a full extra pass over every fresh op result).
     /// Traps on a negative shape: internal callers only.
     init(uninitializedShape shape: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        _ = MemoryPolicy.applied
         let count = shape.reduce(1, *)
         self.shape = shape
         if count == 0 {
