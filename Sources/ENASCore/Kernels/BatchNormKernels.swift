@@ -51,7 +51,7 @@ func centeredSquares(_ n: Int, _ x: UnsafePointer<Float>, mean: Float) -> Float 
         acc = acc.addingProduct(d, d)
         i += 16
     }
-    var total = acc.sum()
+    var total = horizontalSum(acc)
     while i < n { let d = x[i] - mean; total += d * d; i += 1 }
     return total
 }
@@ -105,7 +105,7 @@ public func batchNormBackward(
                     accDyX = accDyX.addingProduct(g, rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self) - m)
                     i += 16
                 }
-                var partialDy = accDy.sum(), partialDyX = accDyX.sum()
+                var partialDy = horizontalSum(accDy), partialDyX = horizontalSum(accDyX)
                 while i < plane { partialDy += dy[base + i]; partialDyX += dy[base + i] * (x[base + i] - mean[c]); i += 1 }
                 sumDy += partialDy
                 sumDyCentered += partialDyX

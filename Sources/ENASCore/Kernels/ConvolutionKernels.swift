@@ -466,11 +466,11 @@ func depthwiseWeightGradient(_ padded: UnsafePointer<Float>, _ layout: PaddedPla
                 }
             }
             let out = grad + ky * kernel
-            out[0] += a0.sum()
-            if kernel > 1 { out[1] += a1.sum() }
-            if kernel > 2 { out[2] += a2.sum() }
-            if kernel > 3 { out[3] += a3.sum() }
-            if kernel > 4 { out[4] += a4.sum() }
+            out[0] += horizontalSum(a0)
+            if kernel > 1 { out[1] += horizontalSum(a1) }
+            if kernel > 2 { out[2] += horizontalSum(a2) }
+            if kernel > 3 { out[3] += horizontalSum(a3) }
+            if kernel > 4 { out[4] += horizontalSum(a4) }
         }
         for ky in 0..<kernel {
             if kernel <= 3 { rowPass(ky, wide: false) } else { rowPass(ky, wide: true) }
@@ -497,7 +497,7 @@ func depthwiseWeightGradient(_ padded: UnsafePointer<Float>, _ layout: PaddedPla
             }
         }
     }
-    for t in 0..<taps { grad[t] += rawAcc.load(fromByteOffset: t * 64, as: FloatVector.self).sum() }
+    for t in 0..<taps { grad[t] += horizontalSum(rawAcc.load(fromByteOffset: t * 64, as: FloatVector.self)) }
 }
 
 /// The output columns ox whose input column ox·S − Pad + offset lies inside [0, size).

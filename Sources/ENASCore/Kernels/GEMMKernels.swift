@@ -503,7 +503,7 @@ private func gemmNarrowDots(
         let a = UnsafePointer<Float>(bitPattern: aBits)!, b = UnsafePointer<Float>(bitPattern: bBits)!
         let c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
         @inline(__always) func store(_ i: Int, _ j: Int, _ acc: V) {
-            var total = acc.sum()
+            var total = horizontalSum(acc)
             var p = k / 16 * 16
             while p < k { total = total.addingProduct(a[i * lda + p], b[j * ldb + p]); p += 1 }
             let out = c + i * ldc + j
@@ -628,7 +628,7 @@ private func fewRowsDots(k: Int, n: Int, x: UnsafePointer<Float>, b: UnsafePoint
             s3 = s3.addingProduct(xv, r3.loadUnaligned(fromByteOffset: p * 4, as: V.self))
             p += 16
         }
-        var sums = (s0.sum(), s1.sum(), s2.sum(), s3.sum())
+        var sums = (horizontalSum(s0), horizontalSum(s1), horizontalSum(s2), horizontalSum(s3))
         while p < k {
             let xp = x[p]
             sums.0 = sums.0.addingProduct(xp, r0.load(fromByteOffset: p * 4, as: Float.self))

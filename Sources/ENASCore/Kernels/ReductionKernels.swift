@@ -7,7 +7,7 @@ public func sumElements(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
     var i = 0
     let rx = UnsafeRawPointer(x)
     while i + 16 <= n { acc += rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self); i += 16 }
-    var total = acc.sum()
+    var total = horizontalSum(acc)
     while i < n { total += x[i]; i += 1 }
     return total
 }
@@ -22,7 +22,7 @@ public func dotElements(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<
                                 ry.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self))
         i += 16
     }
-    var total = acc.sum()
+    var total = horizontalSum(acc)
     while i < n { total += x[i] * y[i]; i += 1 }
     return total
 }
