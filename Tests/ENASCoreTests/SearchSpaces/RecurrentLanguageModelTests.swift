@@ -46,4 +46,28 @@ struct RecurrentLanguageModelTests {
         let weightFailures = try parameterGradientCheck(params, stride: 5, relativeTolerance: 2e-2, loss: loss)
         #expect(weightFailures.isEmpty, "\(weightFailures.prefix(4))")
     }
+
+    /// Identity nodes chained over a window with large weights: without the per-step norm guard the state grows
+    /// geometrically within the window (to inf, then a NaN loss); with it every step's state stays at the limit.
+    @Test func hiddenNormGuardHoldsEveryStepOfAWindow() throws {
+        let cell = try RecurrentCellArchitecture.parse("0 3 1 3 2 3 3 3", encoding: .enasLM)    // an identity chain
+        var config = RecurrentModelConfig(hiddenSize: 16, nodeCount: 5)
+        config.initScale = 2
+        let tokens = (0..<400).map { Int32(($0 * 7919) % 50) }
+        let window = try LanguageModelBatches(tokens: tokens, batchSize: 4).window(start: 0, length: 60)
+        func run(limit: Float) throws -> RecurrentLanguageModel.WindowResult {
+            config.hiddenNormLimit = limit
+            var rng = RandomSource(seed: 3)
+            let model = try RecurrentLanguageModel(config: config, vocabularySize: 50, architecture: cell, rng: &rng)
+            return try model.forward(window: window, batchSize: 4, hidden: Tensor(zeros: [4, 16]), architecture: cell,
+                                     training: false, rng: &rng)
+        }
+        #expect(throws: ENASError.self) { try run(limit: 0) }
+        let guarded = try run(limit: 25)
+        #expect(guarded.crossEntropy.isFinite)
+        for r in 0..<4 {
+            let norm = (0..<16).reduce(Float(0)) { $0 + guarded.finalHidden.storage[r * 16 + $1] * guarded.finalHidden.storage[r * 16 + $1] }.squareRoot()
+            #expect(norm <= 25 * 1.0001, "row \(r) has norm \(norm)")
+        }
+    }
 }

@@ -3,13 +3,15 @@ import ENASTestSupport
 import Foundation
 import Testing
 
-/// A small search configuration that runs in seconds.
+/// A small search configuration that runs in seconds. The paper's ω learning rate of 20 is for H ≥ 200: at H = 48
+/// it makes sampled children swing between ppl ~1,000 and ~10,000 from step to step (measured over seeds 1–2, with
+/// the per-step norm guard); 5 keeps them within ~1,000–1,450.
 func smallSearchConfig(strategy: SearchStrategy = .enas, seed: UInt64 = 1) throws -> RecurrentSearchConfig {
     try RecurrentSearchConfig.fromJSON("""
     {"preset": "paper", "strategy": "\(strategy.rawValue)", "seed": \(seed), "epochs": 3,
      "child": {"hidden_size": 48, "node_count": 6, "embedding_dropout": 0, "input_dropout": 0, "cell_input_dropout": 0.2,
                "hidden_dropout": 0.1, "output_dropout": 0.2, "init_scale": 0.1},
-     "training": {"batch_size": 16, "bptt": 20},
+     "training": {"batch_size": 16, "bptt": 20, "learning_rate": {"kind": "constant", "initial": 5}},
      "windows_per_epoch": 60, "controller_steps_per_epoch": 4, "valid_batch_size": 8, "derive_samples": 8,
      "controller": {"hidden_size": 32}, "reinforce": {"samples_per_step": 4, "learning_rate": 0.005}}
     """)
@@ -52,13 +54,14 @@ struct RecurrentSearchTests {
         var events = 0
         try search.run(epochs: 3) { _ in events += 1; return true }
         #expect(events == 3 * (60 + 4))
-        // A controller step's perplexity is the mean over 4 children, each on its own validation window, and some
-        // children blow up at this size (node products reach 1e26 in training): it swings between ~1,200 and ~17,000
-        // from step to step, and its last value passed or failed `< first / 2` with the seed and with GEMM rounding
-        // alone (main's kernels fail it at seeds 2 and 4). The derived child, best of 8 on one window, measured
-        // 700–1,200 in all those runs.
+        // A controller step's perplexity is the mean over 4 sampled children, each on its own validation window: the
+        // median of the last epoch's 4 steps must be below half the first measurement (~10,000, an untrained child),
+        // and so must the derived child's (best of 8 on one window). One step in four may still draw a poor child
+        // (seed 4 measured 1,055 / 2,306 / 6,879 / 1,191), hence the median.
         let controllerPerplexities = search.history.filter { $0["phase"] as? String == "controller" }.compactMap { $0["ppl"] as? Double }
         #expect(controllerPerplexities.count == 3 * 4 && controllerPerplexities.allSatisfy(\.isFinite))
+        let lastEpoch = controllerPerplexities.suffix(4).sorted()
+        #expect((lastEpoch[1] + lastEpoch[2]) / 2 < first / 2, "first \(first), controller steps \(controllerPerplexities)")
         let (architecture, ppl) = try search.derive()
         #expect(architecture.nodeCount == 6 && ppl < first / 2, "validation perplexity went from \(first) to \(ppl) (derived)")
     }

@@ -17,8 +17,9 @@ public struct RecurrentModelConfig: Codable, Equatable, Sendable {
     public var outputDropout: Float = 0
     /// Uniform init range (enas_lm 0.04; the first code 0.1).
     public var initScale: Float = 0.04
-    /// Rows of the carried hidden state are rescaled to at most this L2 norm between windows (ENAS-pytorch's
-    /// guard against exploding states early in the search); 0 disables.
+    /// Rows of the hidden state are rescaled to at most this L2 norm after every time step (ENAS-pytorch's guard:
+    /// identity and ReLU nodes chained over a window otherwise blow states up to 1e20 and beyond early in a
+    /// search); the scale is a constant for back-propagation. 0 disables.
     public var hiddenNormLimit: Float = 25
     /// Weight of the slowness term mean((h_{t+1} − h_t)²) [beta].
     public var slownessWeight: Float = 0
@@ -110,6 +111,9 @@ public final class RecurrentLanguageModel: Layer {
                 x = try multiply(x, mask: m)
             }
             state = try cell.step(x: x, hidden: state, architecture: architecture, layerMask: layerMask)
+            if let scales = normGuardScales(state.value, limit: config.hiddenNormLimit) {
+                state = try multiply(state, mask: scales)
+            }
             outputs.append(state)
         }
         let stacked = try concat(outputs)                       // (B, T·H): row b holds h_0 … h_{T−1}
@@ -131,21 +135,26 @@ public final class RecurrentLanguageModel: Layer {
         guard crossEntropy.value.scalar.isFinite else {
             throw ENASError.numeric("[language model] cross-entropy is \(crossEntropy.value.scalar)")
         }
-        return WindowResult(objective: objective, crossEntropy: crossEntropy.value.scalar,
-                            finalHidden: guardNorm(state.value, limit: config.hiddenNormLimit))
+        return WindowResult(objective: objective, crossEntropy: crossEntropy.value.scalar, finalHidden: state.value)
     }
 
-    /// Rows of `h` with L2 norm above `limit` are rescaled to `limit`.
-    func guardNorm(_ h: Tensor, limit: Float) -> Tensor {
-        guard limit > 0 else { return h }
-        var out = h
-        let width = h.shape[1]
-        for r in 0..<h.shape[0] {
-            let row = h.storage[(r * width)..<((r + 1) * width)]
-            let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > limit { for c in 0..<width { out.storage[r * width + c] *= limit / norm } }
+    /// The (B, H) factors that rescale rows of `h` with L2 norm above `limit` to `limit` (1 elsewhere), or nil when
+    /// no row is above it.
+    func normGuardScales(_ h: Tensor, limit: Float) -> Tensor? {
+        guard limit > 0 else { return nil }
+        let (rows, width) = (h.shape[0], h.shape[1])
+        var scales: Tensor? = nil
+        h.storage.withUnsafeBufferPointer { values in
+            for r in 0..<rows {
+                var squares: Float = 0
+                for c in 0..<width { squares += values[r * width + c] * values[r * width + c] }
+                let norm = squares.squareRoot()
+                guard norm > limit else { continue }
+                if scales == nil { scales = Tensor(zeros: [rows, width], value: 1) }
+                for c in 0..<width { scales!.storage[r * width + c] = limit / norm }
+            }
         }
-        return out
+        return scales
     }
 
     /// Mean cross-entropy per token over a whole split read in fixed windows (evaluation: no dropout, no graph).
