@@ -49,6 +49,9 @@ RETRAIN_CONFIG = {
     "training": {"batch_size": 64, "weight_decay": 3e-4, "cutout": 8},
 }
 
+# Epochs of each stage (the search's cosine restarts after 10).
+SEARCH_EPOCHS, RETRAIN_EPOCHS = 12, 18
+
 # --smoke: the same pipeline on random images at a size that runs in seconds (tests).
 SMOKE_SEARCH = {"layers": 0, "width": 4, "blocks": 2, "steps_per_epoch": 3, "controller_steps_per_epoch": 2,
                 "training": {"batch_size": 8}, "reinforce": {"samples_per_step": 2}, "valid_batch_size": 8,
@@ -60,8 +63,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=None, help="Fashion-MNIST folder (default: Debian's package location)")
     parser.add_argument("--strategy", choices=["enas", "random"], default="enas")
-    resumable_pipeline.add_arguments(parser, work="runs/fashion_mnist", logs="logs/fashion_mnist", search_epochs=12,
-                                     retrain_epochs=18)
+    resumable_pipeline.add_arguments(parser, work="runs/fashion_mnist", logs="logs/fashion_mnist", search_epochs=SEARCH_EPOCHS,
+                                     retrain_epochs=RETRAIN_EPOCHS)
     args = parser.parse_args()
     search = dict(SEARCH_CONFIG, strategy=args.strategy)
     retrain = dict(RETRAIN_CONFIG)

@@ -15,7 +15,7 @@ import sys
 import time
 
 import enas
-from fashion_mnist_pipeline import RETRAIN_CONFIG, SEARCH_CONFIG
+from fashion_mnist_pipeline import RETRAIN_CONFIG, RETRAIN_EPOCHS, SEARCH_CONFIG, SEARCH_EPOCHS
 from resumable_pipeline import merged
 
 def one_cosine_period(config):
@@ -48,8 +48,8 @@ BUDGETS = {
     },
     "full": {
         "search_images": {}, "retrain_images": {},
-        "search": dict(SEARCH_CONFIG, epochs=12),     # cosine restarts after 10 epochs, as the recipe
-        "retrain": one_cosine_period(dict(RETRAIN_CONFIG, epochs=30)),
+        "search": dict(SEARCH_CONFIG, epochs=SEARCH_EPOCHS),
+        "retrain": one_cosine_period(dict(RETRAIN_CONFIG, epochs=RETRAIN_EPOCHS)),
     },
 }
 
