@@ -9,14 +9,32 @@ import Glibc
 public enum Parallel {
     private static let configured = Atomic<Int>(0)
 
-    /// Threads the kernels split work over (≥ 1).
+    /// Threads the kernels split work over (≥ 1): the calling thread's `withThreadCount` override, else the
+    /// process-wide setting.
     public static var threadCount: Int {
         get {
+            if let override = pthread_getspecific(overrideKey) { return Int(bitPattern: override) }
             let n = configured.load(ordering: .relaxed)
             return n > 0 ? n : defaultThreadCount
         }
         set { configured.store(max(1, newValue), ordering: .relaxed) }
     }
+
+    /// Runs `body` with kernels called from this thread splitting work over `threads` threads, leaving the
+    /// process-wide count (and other threads' kernels, e.g. concurrently running tests) alone.
+    public static func withThreadCount<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = pthread_getspecific(overrideKey)
+        pthread_setspecific(overrideKey, UnsafeRawPointer(bitPattern: max(1, threads)))
+        defer { pthread_setspecific(overrideKey, saved) }
+        return try body()
+    }
+
+    /// The per-thread override of `withThreadCount` (a thread count stored as the pointer's bits; nil = none).
+    private static let overrideKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// `ENAS_NUM_THREADS`, else the online core count.
     public static let defaultThreadCount: Int = {

@@ -76,14 +76,13 @@ func gemmMismatches(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, rng: ino
         let tolerance = 1e-5 * Float(k) + 1e-5
         var outputs: [[Float]] = []
         for threads in [1, 2] {
-            let saved = Parallel.threadCount
-            defer { Parallel.threadCount = saved }
-            Parallel.threadCount = threads
             var out = start
-            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in out.withUnsafeMutableBufferPointer { cp in
-                gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
-                     b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
-            } } }
+            Parallel.withThreadCount(threads) {
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in out.withUnsafeMutableBufferPointer { cp in
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda,
+                         b: bp.baseAddress!, ldb: ldb, beta: beta, c: cp.baseAddress!, ldc: ldc)
+                } } }
+            }
             // Compared element by element (NaN never passes), the ldc padding included: it must stay untouched.
             let mismatches = out.indices.filter { index in
                 let (got, want) = (out[index], expected[index])
@@ -157,11 +156,10 @@ struct GEMMNarrowPathTests {
         var rng = RandomSource(seed: seed)
         let a = randomTensor([m * k], rng: &rng).storage, b = randomTensor([k * n], rng: &rng).storage
         func run(_ threads: Int) -> [Float] {
-            let saved = Parallel.threadCount
-            defer { Parallel.threadCount = saved }
-            Parallel.threadCount = threads
             var c = [Float](repeating: 0, count: m * n)
-            gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
+            Parallel.withThreadCount(threads) {
+                gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
+            }
             return c
         }
         #expect(run(1) == run(2))

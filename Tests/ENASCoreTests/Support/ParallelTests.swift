@@ -15,12 +15,24 @@ struct ParallelTests {
         var total: Int { value.load(ordering: .relaxed) }
     }
 
-    /// Runs `body` with the process-wide thread count set to `threads`.
+    /// Runs `body` with this thread's kernels on `threads` threads.
     func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
-        Parallel.threadCount = threads
-        return try body()
+        try Parallel.withThreadCount(threads, body)
+    }
+
+    @Test func threadCountOverrideIsPerThreadAndNests() {
+        let processWide = Parallel.threadCount
+        Parallel.withThreadCount(3) {
+            #expect(Parallel.threadCount == 3)
+            Parallel.withThreadCount(1) { #expect(Parallel.threadCount == 1) }
+            #expect(Parallel.threadCount == 3)
+            let seenElsewhere = Counter()
+            let other = Thread { seenElsewhere.add(Parallel.threadCount) }
+            other.start()
+            while !other.isFinished { usleep(100) }
+            #expect(seenElsewhere.total == processWide)
+        }
+        #expect(Parallel.threadCount == processWide)
     }
 
     @Test func everyChunkRunsOnceInManyShortJobs() {
