@@ -6,6 +6,8 @@ struct RecurrentRetrainingState: Codable {
     var config: RecurrentRetrainConfig
     var corpusFingerprint: String
     var trainer: LanguageModelTrainerState
+    /// Steps in the weight average (absent in checkpoints from before averaging existed).
+    var averagedSteps: Int?
 }
 
 extension RecurrentRetraining {
@@ -14,8 +16,11 @@ extension RecurrentRetraining {
     /// Saves the model, optimizer, data cursor, hidden state and random streams atomically.
     public func save(to path: String) throws {
         let state = RecurrentRetrainingState(architecture: architecture, config: config, corpusFingerprint: corpus.fingerprint,
-                                             trainer: trainer.checkpointState)
-        let tensors = model.parameters.map { (name: "model/" + $0.name, tensor: $0.value) } + trainer.checkpointTensors
+                                             trainer: trainer.checkpointState, averagedSteps: averagedSteps)
+        var tensors = model.parameters.map { (name: "model/" + $0.name, tensor: $0.value) } + trainer.checkpointTensors
+        if let averages = averagedParameters {
+            tensors += zip(model.parameters, averages).map { (name: "average/" + $0.name, tensor: $1) }
+        }
         try Checkpoint(kind: Self.checkpointKind, encoding: state, tensors: tensors).write(to: path)
     }
 
@@ -26,6 +31,14 @@ extension RecurrentRetraining {
         let retraining = try RecurrentRetraining(architecture: state.architecture, config: state.config, corpus: corpus)
         try retraining.model.restoreParameters(from: checkpoint, prefix: "model/")
         try retraining.trainer.restore(state.trainer, from: checkpoint)
+        if let steps = state.averagedSteps, steps > 0 {
+            retraining.averagedParameters = try retraining.model.parameters.map { p in
+                let t = try checkpoint.tensor("average/" + p.name)
+                try ensureShape(t.shape == p.shape, "[checkpoint] average of '\(p.name)' has shape \(Shape.describe(t.shape)), the model \(Shape.describe(p.shape))")
+                return t
+            }
+            retraining.averagedSteps = steps
+        }
         return retraining
     }
 }

@@ -12,6 +12,11 @@ public struct RecurrentRetrainConfig: Codable, Equatable, Sendable {
     public var training = LanguageModelTrainingConfig()
     /// Columns of the evaluation batches (the authors evaluate with 10 and a BPTT of 35).
     public var evalBatchSize = 10
+    /// Averaged SGD: from this epoch on, keep the running mean of the weights over every step and evaluate with it
+    /// (enas_lm's fixed-cell training and AWD-LSTM's NT-ASGD average the tail of training; it is worth several
+    /// perplexity points). −1 (default): off, evaluate the last weights.
+    @Defaulted<AveragingOff> public var averagingStartEpoch = -1
+    public enum AveragingOff: FieldDefault { public static let value = -1 }
     public init() {}
 
     /// Retraining defaults: the search preset's child and SGD settings (enas_lm's retraining runs hundreds of
@@ -26,8 +31,8 @@ public struct RecurrentRetrainConfig: Codable, Equatable, Sendable {
 
     public static func fromJSON(_ json: String) throws -> RecurrentRetrainConfig {
         let config = try StrictJSON.decode(RecurrentRetrainConfig.self, from: json, over: .standard, context: "retrain config")
-        try ensureArgument(config.epochs >= 0 && config.evalBatchSize >= 1 && config.threads >= 0,
-                           "[retrain config] epochs ≥ 0, eval_batch_size ≥ 1 and threads ≥ 0 are required")
+        try ensureArgument(config.epochs >= 0 && config.evalBatchSize >= 1 && config.threads >= 0 && config.averagingStartEpoch >= -1,
+                           "[retrain config] epochs ≥ 0, eval_batch_size ≥ 1, threads ≥ 0 and averaging_start_epoch ≥ −1 are required")
         return config
     }
 }
@@ -40,6 +45,10 @@ public final class RecurrentRetraining {
     public let corpus: TokenCorpus
     public let model: RecurrentLanguageModel
     public let trainer: LanguageModelTrainer
+    /// The running mean of the model's parameters (in `model.parameters` order) over the steps taken from
+    /// `config.averaging_start_epoch` on, and how many steps it holds; nil before the first such step.
+    public internal(set) var averagedParameters: [Tensor]?
+    public internal(set) var averagedSteps = 0
 
     public init(architecture: RecurrentCellArchitecture, config: RecurrentRetrainConfig, corpus: TokenCorpus) throws {
         if config.threads > 0 { Parallel.threadCount = config.threads }
@@ -66,7 +75,9 @@ public final class RecurrentRetraining {
         var total = max(1, (target - trainer.epoch) * trainer.windowsPerEpoch)
         var done = 0
         while trainer.epoch < target {
+            let averaging = config.averagingStartEpoch >= 0 && trainer.epoch >= config.averagingStartEpoch
             let result = try trainer.step(architecture: architecture)
+            if averaging { accumulateAverage() }
             done += 1
             total = max(total, done + (trainer.epoch < target ? 1 : 0))
             let elapsed = Date().timeIntervalSince(start)
@@ -81,7 +92,38 @@ public final class RecurrentRetraining {
         }
     }
 
-    /// Perplexity of the retrained model on "valid" or "test" (whole split, fixed BPTT windows, no dropout).
+    /// average += (w − average) / n over every parameter, after a step.
+    func accumulateAverage() {
+        averagedSteps += 1
+        let parameters = model.parameters
+        guard var averages = averagedParameters else {
+            averagedParameters = parameters.map(\.value)
+            return
+        }
+        averagedParameters = nil    // keeps each tensor's storage uniquely referenced: updated in place
+        let weight = 1 / Float(averagedSteps)
+        for (i, p) in parameters.enumerated() {
+            averages[i].storage.withUnsafeMutableBufferPointer { average in
+                p.value.storage.withUnsafeBufferPointer { value in
+                    for k in 0..<average.count { average[k] += (value[k] - average[k]) * weight }
+                }
+            }
+        }
+        averagedParameters = averages
+    }
+
+    /// Runs `body` with the averaged weights in the model when there are any (the trained ones are put back).
+    func withEvaluationWeights<T>(_ body: () throws -> T) rethrows -> T {
+        guard let averages = averagedParameters else { return try body() }
+        let parameters = model.parameters
+        let trained = parameters.map(\.value)
+        for (p, average) in zip(parameters, averages) { p.value = average }
+        defer { for (p, value) in zip(parameters, trained) { p.value = value } }
+        return try body()
+    }
+
+    /// Perplexity of the retrained model on "valid" or "test" (whole split, fixed BPTT windows, no dropout), with the
+    /// averaged weights when averaging has started.
     public func perplexity(split: String) throws -> Double {
         let tokens: [Int32]
         switch split {
@@ -91,6 +133,8 @@ public final class RecurrentRetraining {
         default: throw ENASError.invalidArgument("[evaluate] split must be 'train', 'valid' or 'test', got '\(split)'")
         }
         let batches = try LanguageModelBatches(tokens: tokens, batchSize: config.evalBatchSize)
-        return Foundation.exp(try model.evaluate(batches, architecture: architecture, bptt: config.training.bptt))
+        return Foundation.exp(try withEvaluationWeights {
+            try model.evaluate(batches, architecture: architecture, bptt: config.training.bptt)
+        })
     }
 }
