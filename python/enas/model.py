@@ -19,8 +19,9 @@ class Model(Handle):
     recurrent cell, enas.data image data for a macro or micro CNN (built in fixed mode with exactly its operations).
 
     ``config`` is a dict or JSON string of the retrain config (strict snake_case keys; cells: seed, threads, epochs,
-    child, training, eval_batch_size; CNNs, over their space's "paper" preset: seed, threads, epochs, layers, width,
-    auxiliary_head, auxiliary_weight, regularization, training, eval_batch_size); ``seed`` overrides its "seed".
+    child, training, eval_batch_size, averaging_start_epoch (evaluate with the mean weights from that epoch on);
+    CNNs, over their space's "paper" preset: seed, threads, epochs, layers, width, auxiliary_head, auxiliary_weight,
+    regularization, training, eval_batch_size); ``seed`` overrides its "seed".
     ``evaluate`` gives final metrics: perplexity for cells, top-1 accuracy for CNNs.
     """
 
