@@ -46,6 +46,21 @@ def test_training_lowers_perplexity(model):
     assert model.train(progress=False) is True  # nothing left: returns at once
 
 
+def test_averaged_weights_are_evaluated_and_the_trained_ones_kept(cell, corpus):
+    config = dict(TINY_RETRAIN, epochs=3)
+    with enas.Model(cell, data=corpus, config=config) as plain, \
+            enas.Model(cell, data=corpus, config=dict(config, averaging_start_epoch=1)) as averaged:
+        plain.train(progress=False)
+        averaged.train(progress=False)
+        # The same training (averaging only changes what is evaluated), a different evaluation.
+        trained = averaged.parameters()
+        assert all(np.array_equal(trained[k], v) for k, v in plain.parameters().items())
+        assert averaged.evaluate("valid") != plain.evaluate("valid")
+        assert all(np.array_equal(averaged.parameters()[k], v) for k, v in trained.items())
+    with pytest.raises(EnasError, match="averaging_start_epoch"):
+        enas.Model(cell, data=corpus, config=dict(config, averaging_start_epoch=-3))
+
+
 def test_paper_cell_trains(corpus):
     with enas.Architecture.parse(PAPER_CELL, space="rnn-v1") as paper, \
             enas.Model(paper, data=corpus, config=dict(TINY_RETRAIN, epochs=1)) as model:
