@@ -84,7 +84,8 @@ def run(args, data, space, search_config, retrain_config, metric):
                                seed=args.seed)
         with open(os.path.join(args.logs, "retrain.jsonl"), "a") as log:
             def record(event):
-                log.write(json.dumps(event, sort_keys=True) + "\n")
+                # The architecture is the same in every retraining event (it is in pipeline.json and result.json).
+                log.write(json.dumps({k: v for k, v in event.items() if k != "architecture"}, sort_keys=True) + "\n")
                 return in_budget(event)
             finished = model.train(callback=record)   # the config's remaining epochs
         model.save(checkpoint)
