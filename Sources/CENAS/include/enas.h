@@ -363,7 +363,8 @@ int32_t enas_search_free(enas_search *search);
 
 /* Creates a model of `arch` with fresh weights, to be trained on `corpus`, from a strict JSON retrain config ({} for
  * the defaults; keys seed, threads, epochs, child, training, eval_batch_size, averaging_start_epoch: evaluate with
- * the running mean of the weights from that epoch on, −1 off). Its child.node_count is taken from the architecture. Its metrics are final metrics, not search metrics. */
+ * the running mean of the weights from that epoch on, −1 off). Its child.node_count is taken from the architecture.
+ * Its metrics are final metrics, not search metrics. */
 int32_t enas_model_create(const enas_arch *arch, const char *retrain_config_json, const enas_corpus *corpus,
                           enas_model **out);
 

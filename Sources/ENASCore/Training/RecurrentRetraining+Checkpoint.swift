@@ -32,7 +32,7 @@ extension RecurrentRetraining {
         try retraining.model.restoreParameters(from: checkpoint, prefix: "model/")
         try retraining.trainer.restore(state.trainer, from: checkpoint)
         if let steps = state.averagedSteps, steps > 0 {
-            retraining.averagedParameters = try retraining.model.parameters.map { p in
+            retraining.averages = try retraining.model.parameters.map { p in
                 let t = try checkpoint.tensor("average/" + p.name)
                 try ensureShape(t.shape == p.shape, "[checkpoint] average of '\(p.name)' has shape \(Shape.describe(t.shape)), the model \(Shape.describe(p.shape))")
                 return t

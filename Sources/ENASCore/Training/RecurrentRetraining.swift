@@ -45,10 +45,12 @@ public final class RecurrentRetraining {
     public let corpus: TokenCorpus
     public let model: RecurrentLanguageModel
     public let trainer: LanguageModelTrainer
-    /// The running mean of the model's parameters (in `model.parameters` order) over the steps taken from
-    /// `config.averaging_start_epoch` on, and how many steps it holds; nil before the first such step.
-    public internal(set) var averagedParameters: [Tensor]?
+    /// Steps averaged so far (taken from `config.averaging_start_epoch` on).
     public internal(set) var averagedSteps = 0
+    /// The running mean of the model's parameters, in `model.parameters` order, once `averagedSteps` > 0.
+    var averages: [Tensor] = []
+    /// The running mean of the weights, or nil before the first averaged step.
+    public var averagedParameters: [Tensor]? { averagedSteps > 0 ? averages : nil }
 
     public init(architecture: RecurrentCellArchitecture, config: RecurrentRetrainConfig, corpus: TokenCorpus) throws {
         if config.threads > 0 { Parallel.threadCount = config.threads }
@@ -96,25 +98,20 @@ public final class RecurrentRetraining {
     func accumulateAverage() {
         averagedSteps += 1
         let parameters = model.parameters
-        guard var averages = averagedParameters else {
-            averagedParameters = parameters.map(\.value)
-            return
-        }
-        averagedParameters = nil    // keeps each tensor's storage uniquely referenced: updated in place
-        let weight = 1 / Float(averagedSteps)
+        if averagedSteps == 1 { averages = parameters.map(\.value); return }
+        let weight = FloatVector(repeating: 1 / Float(averagedSteps))
         for (i, p) in parameters.enumerated() {
-            averages[i].storage.withUnsafeMutableBufferPointer { average in
-                p.value.storage.withUnsafeBufferPointer { value in
-                    for k in 0..<average.count { average[k] += (value[k] - average[k]) * weight }
+            p.value.withPointer { value in
+                averages[i].withMutablePointer { average in
+                    zipElements(p.value.count, UnsafePointer(average), value, average) { a, w in a.addingProduct(w - a, weight) }
                 }
             }
         }
-        averagedParameters = averages
     }
 
     /// Runs `body` with the averaged weights in the model when there are any (the trained ones are put back).
     func withEvaluationWeights<T>(_ body: () throws -> T) rethrows -> T {
-        guard let averages = averagedParameters else { return try body() }
+        guard averagedSteps > 0 else { return try body() }
         let parameters = model.parameters
         let trained = parameters.map(\.value)
         for (p, average) in zip(parameters, averages) { p.value = average }

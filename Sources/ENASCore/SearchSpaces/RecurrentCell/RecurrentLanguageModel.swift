@@ -144,11 +144,9 @@ public final class RecurrentLanguageModel: Layer {
         guard limit > 0 else { return nil }
         let (rows, width) = (h.shape[0], h.shape[1])
         var scales: Tensor? = nil
-        h.storage.withUnsafeBufferPointer { values in
+        h.withPointer { values in
             for r in 0..<rows {
-                var squares: Float = 0
-                for c in 0..<width { squares += values[r * width + c] * values[r * width + c] }
-                let norm = squares.squareRoot()
+                let norm = dotElements(width, values + r * width, values + r * width).squareRoot()
                 guard norm > limit else { continue }
                 if scales == nil { scales = Tensor(zeros: [rows, width], value: 1) }
                 for c in 0..<width { scales!.storage[r * width + c] = limit / norm }
