@@ -30,9 +30,10 @@ def add_arguments(parser, work, logs, search_epochs, retrain_epochs):
     parser.add_argument("--smoke", action="store_true", help="tiny configs (tests)")
 
 
-def run(args, data, space, search_config, retrain_config, metric):
+def run(args, data, space, search_config, retrain_config, metric, valid_every=0):
     """Runs the next chunk of the pipeline; returns the final result dict once done, else None. ``metric`` is the
-    name of the final metric ("ppl" or "acc"): the result holds derive_valid_<metric>, valid_<metric>, test_<metric>."""
+    name of the final metric ("ppl" or "acc"): the result holds derive_valid_<metric>, valid_<metric>, test_<metric>.
+    ``valid_every`` > 0 logs the retrained model's validation metric after every that many epochs (and the last)."""
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.logs, exist_ok=True)
     deadline = time.monotonic() + 60 * args.budget_minutes
@@ -87,7 +88,16 @@ def run(args, data, space, search_config, retrain_config, metric):
                 # The architecture is the same in every retraining event (it is in pipeline.json and result.json).
                 log.write(json.dumps({k: v for k, v in event.items() if k != "architecture"}, sort_keys=True) + "\n")
                 return in_budget(event)
-            finished = model.train(callback=record)   # the config's remaining epochs
+            # One epoch a call (a resumed chunk first finishes the epoch it stopped in), so the validation metric
+            # can be logged every `valid_every` epochs: the curve that tells whether more epochs would pay.
+            finished = True
+            while finished and model.info["epoch"] < model.info["epochs"]:
+                finished = model.train(epochs=1, callback=record)
+                epoch = model.info["epoch"]
+                if finished and valid_every > 0 and (epoch % valid_every == 0 or epoch == model.info["epochs"]):
+                    log.write(json.dumps({"phase": "retrain_valid", "epoch": epoch,
+                                          f"valid_{metric}": model.evaluate("valid")}) + "\n")
+                    log.flush()
         model.save(checkpoint)
         if finished:
             state.update(stage="done", num_params=model.num_params)
