@@ -78,7 +78,7 @@ def main():
         search, retrain = merged(search, SMOKE_SEARCH), merged(retrain, SMOKE_RETRAIN)
     else:
         data = enas.data.FashionMNIST(args.data)
-    resumable_pipeline.run(args, data, "micro", search, retrain, metric="acc")
+    resumable_pipeline.run(args, data, "micro", search, retrain, metric="acc", valid_every=3)
     return 0
 
 

@@ -105,17 +105,26 @@ def search_curves(records, title=None):
 
 
 def training_curves(records, title=None):
-    """A figure of a retraining (``Model.train`` events): loss per step (raw and smoothed) and the learning rate."""
+    """A figure of a retraining (``Model.train`` events): loss per step (raw and smoothed) and the learning rate, and
+    when the log holds validation passes (``"phase": "retrain_valid"`` records with ``epoch`` and ``valid_ppl`` or
+    ``valid_acc``, as the recipe scripts write them) the validation metric per epoch."""
     records = logs.records(records)
     pyplot = _pyplot()
-    figure, (left, right) = pyplot.subplots(1, 2, figsize=(11, 3.5))
-    _noisy_curve(left, *logs.series(records, "loss"))
-    left.set(title="retraining: loss", xlabel="step", ylabel="loss")
-    steps, rate = logs.series(records, "lr")
+    validation = [r for r in records if r.get("phase") == "retrain_valid"]
+    training = [r for r in records if r.get("phase") != "retrain_valid"]
+    figure, axes = pyplot.subplots(1, 3 if validation else 2, figsize=(16 if validation else 11, 3.5))
+    _noisy_curve(axes[0], *logs.series(training, "loss"))
+    axes[0].set(title="retraining: loss", xlabel="step", ylabel="loss")
+    steps, rate = logs.series(training, "lr")
     if rate:
-        right.plot(steps, rate, color="tab:red")
-    right.set(title="learning rate", xlabel="step", ylabel="lr")
-    for ax in (left, right):
+        axes[1].plot(steps, rate, color="tab:red")
+    axes[1].set(title="learning rate", xlabel="step", ylabel="lr")
+    if validation:
+        key = "valid_acc" if "valid_acc" in validation[0] else "valid_ppl"
+        points = [(r["epoch"], r[key]) for r in validation if isinstance(r.get(key), (int, float))]
+        axes[2].plot([e for e, _ in points], [v for _, v in points], color="tab:green", marker="o")
+        axes[2].set(title=f"{_METRIC_LABEL[key[6:]]} after each pass", xlabel="epoch", ylabel=key[6:])
+    for ax in axes:
         ax.grid(alpha=0.3)
     if title:
         figure.suptitle(title)

@@ -44,6 +44,9 @@ def test_pipeline_pauses_resumes_and_reports(tmp_path):
     history = [json.loads(line) for line in (tmp_path / "logs" / "search.jsonl").read_text().splitlines()]
     assert sum(1 for r in history if r["phase"] == "shared_weights") == 2 * 4
     assert (tmp_path / "logs" / "derived.dot").read_text().startswith("digraph")
+    retraining = [json.loads(line) for line in (tmp_path / "logs" / "retrain.jsonl").read_text().splitlines()]
+    # The validation pass after the last epoch evaluates the same weights as the final result.
+    assert [(r["epoch"], r["valid_ppl"]) for r in retraining if r["phase"] == "retrain_valid"] == [(1, final["valid_ppl"])]
 
 
 def test_fashion_mnist_pipeline_runs_to_a_result_in_chunks(tmp_path):
@@ -64,3 +67,5 @@ def test_fashion_mnist_pipeline_runs_to_a_result_in_chunks(tmp_path):
     assert 0 <= final["test_acc"] <= 1 and 0 <= final["derive_valid_acc"] <= 1 and final["num_params"] > 0
     assert len(final["architecture_string"].split()) == 2 * 4 * 2   # micro: 2 cells × 2 blocks × 4 integers
     assert "cluster_normal" in (tmp_path / "logs" / "derived.dot").read_text()
+    retraining = [json.loads(line) for line in (tmp_path / "logs" / "retrain.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in retraining if r["phase"] == "retrain_valid"] == [1]

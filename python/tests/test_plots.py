@@ -37,6 +37,9 @@ def test_figures_are_written(tmp_path):
     pytest.importorskip("matplotlib")
     for name, figure in [("search.png", enas.plots.search_curves(RECORDS, title="t")),
                          ("retrain.png", enas.plots.training_curves([{"phase": "retrain", "loss": 1.0, "lr": 0.1}] * 3)),
+                         ("retrain_valid.png", enas.plots.training_curves(
+                             [{"phase": "retrain", "loss": 1.0, "lr": 0.1}] * 3
+                             + [{"phase": "retrain_valid", "epoch": e, "valid_ppl": 300.0 / e} for e in (1, 2)])),
                          ("compare.png", enas.plots.compare_searches({"ENAS": RECORDS, "random": RECORDS[:3]}))]:
         path = enas.plots.save(figure, tmp_path / "plots" / name)
         with open(path, "rb") as file:
