@@ -43,6 +43,10 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "exp", shapes: [[3, 19]]) { exp($0[0]) },
     GradientCase(name: "softmaxCrossEntropy", shapes: [[5, 10]]) { try softmaxCrossEntropy($0[0], labels: labels) },
     GradientCase(name: "softmaxCrossEntropy summed/batch", shapes: [[5, 10]]) { try softmaxCrossEntropy($0[0], labels: labels, scale: 0.5) },
+    // The second loss's backward adds into the gradient the first one wrote (the accumulate path).
+    GradientCase(name: "softmaxCrossEntropy twice", shapes: [[5, 10]]) {
+        try add(try softmaxCrossEntropy($0[0], labels: labels), try softmaxCrossEntropy($0[0], labels: labels, scale: 0.3))
+    },
     GradientCase(name: "kl to target", shapes: [[4, 2]]) { try klDivergenceToTarget($0[0], target: [0.6, 0.4]) },
     GradientCase(name: "reshape", shapes: [[4, 6]]) { try reshape($0[0], [2, 3, 4]) },
     GradientCase(name: "concat columns", shapes: [[3, 2], [3, 5], [3, 1]]) { try concat($0) },
