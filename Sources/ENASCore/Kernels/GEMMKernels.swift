@@ -33,28 +33,35 @@ let gemmMinimumWorkPerThread = 1 << 22
 
 /// C = alpha · op(A) · op(B) + beta · C on raw row-major buffers. `beta == 0` ignores C's previous contents
 /// (NaN-safe). Leading dimensions are in elements. Callers validate sizes; this is the kernel layer.
+/// `packedB`, when given, is op(B) already packed (`PackedRightOperand` of the same B, transB, k and n): the blocked
+/// path reads its panels instead of packing B again; the other paths read `b`. The result is bit-identical.
 public func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, packedB: PackedRightOperand? = nil
 ) {
     guard m > 0, n > 0 else { return }
     if k == 0 || alpha == 0 {
         scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
         return
     }
-    if m < gemmMR {
+    if let packedB {
+        precondition(packedB.transB == transB && packedB.k == k && packedB.n == n,
+                     "[gemm] packed operand is \(packedB.k)×\(packedB.n) (transB \(packedB.transB)), the product needs \(k)×\(n) (transB \(transB))")
+    }
+    switch GEMMPath(transA: transA, transB: transB, m: m, n: n, k: k) {
+    case .fewRows:
         gemmFewRows(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                     beta: beta, c: c, ldc: ldc)
         return
-    }
-    if !transA && transB && m <= gemmNarrowLimit && n <= gemmNarrowLimit && k >= 64 {
+    case .narrowDots:
         gemmNarrowDots(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
-    }
-    if !transB && m <= gemmNarrowLimit && k <= gemmNarrowLimit && n >= 64 {
+    case .narrow:
         gemmNarrow(transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
+    case .blocked:
+        break
     }
     // Split the larger output dimension; each thread packs its own panels (the shared operand is re-packed,
     // which costs O(K·N) against O(M·N·K / threads) of arithmetic).
@@ -64,19 +71,97 @@ public func gemm(
     let workPerItem = (splitRows ? n : m) * k
     let minimumPerThread = max(granule, (gemmMinimumWorkPerThread + workPerItem - 1) / workPerItem)
     let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
+    let packed = packedB.map { PrepackedPanels(base: UInt(bitPattern: $0.panels), panelsPerBlock: $0.panelCount, firstPanel: 0) }
     Parallel.forRanges(count: extent, granule: granule, minimumPerThread: minimumPerThread) { range in
         let a = UnsafePointer<Float>(bitPattern: aBits)!, b = UnsafePointer<Float>(bitPattern: bBits)!
         let c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
         if splitRows {
             let aStart = transA ? a + range.lowerBound : a + range.lowerBound * lda
             gemmSerial(transA: transA, transB: transB, m: range.count, n: n, k: k, alpha: alpha,
-                       a: aStart, lda: lda, b: b, ldb: ldb, beta: beta, c: c + range.lowerBound * ldc, ldc: ldc)
+                       a: aStart, lda: lda, b: b, ldb: ldb, beta: beta, c: c + range.lowerBound * ldc, ldc: ldc,
+                       prepacked: packed)
         } else {
+            // Column ranges start on panel boundaries (the granule is NR).
             let bStart = transB ? b + range.lowerBound * ldb : b + range.lowerBound
             gemmSerial(transA: transA, transB: transB, m: m, n: range.count, k: k, alpha: alpha,
-                       a: a, lda: lda, b: bStart, ldb: ldb, beta: beta, c: c + range.lowerBound, ldc: ldc)
+                       a: a, lda: lda, b: bStart, ldb: ldb, beta: beta, c: c + range.lowerBound, ldc: ldc,
+                       prepacked: packed.map { PrepackedPanels(base: $0.base, panelsPerBlock: $0.panelsPerBlock,
+                                                               firstPanel: range.lowerBound / gemmNR) })
         }
     }
+}
+
+/// How `gemm` computes a product of these shapes (k, m, n > 0); only `.blocked` packs B.
+enum GEMMPath {
+    /// Fewer than MR rows: B read in place.
+    case fewRows
+    /// A · Bᵀ with M, N ≤ 128: dot products over contiguous rows (1×1 convolutions' weight gradients).
+    case narrowDots
+    /// op(A) · B with M, K ≤ 128: B read in place (the CNN's per-sample 1×1 convolutions).
+    case narrow
+    case blocked
+
+    init(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) {
+        if m < gemmMR {
+            self = .fewRows
+        } else if !transA && transB && m <= gemmNarrowLimit && n <= gemmNarrowLimit && k >= 64 {
+            self = .narrowDots
+        } else if !transB && m <= gemmNarrowLimit && k <= gemmNarrowLimit && n >= 64 {
+            self = .narrow
+        } else {
+            self = .blocked
+        }
+    }
+}
+
+/// Whether `gemm` packs B for these shapes (its blocked path): a caller that would pack a shared right operand
+/// ahead (`PackedRightOperand`) asks first.
+public func gemmPacksB(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> Bool {
+    m > 0 && n > 0 && k > 0 && GEMMPath(transA: transA, transB: transB, m: m, n: n, k: k) == .blocked
+}
+
+/// Equal depth blocks no deeper than KC (K = 512 → 2 × 256, not 384 + 128), so no block is left too thin to
+/// amortize C updates. Shared by the blocked path and `PackedRightOperand`, whose panels must match it.
+@inline(__always) func gemmDepthStep(_ k: Int) -> Int {
+    let kBlocks = (k + gemmKC - 1) / gemmKC
+    return (k + kBlocks - 1) / kBlocks
+}
+
+/// op(B) (K, N) packed once into the blocked path's NR-wide panels, depth block by depth block (block pc holds
+/// `panelCount` panels of its depth × NR floats), for a right operand that many products read unchanged — a
+/// recurrent cell's weights over a window's time steps, forward (W) and backward (Wᵀ). Packing is the same
+/// `packB`, so products read exactly the floats they would have packed. The caller keeps B unchanged while it
+/// uses the packed copy.
+public final class PackedRightOperand {
+    public let transB: Bool
+    public let k: Int, n: Int
+    /// Panels per depth block: ⌈N / NR⌉.
+    let panelCount: Int
+    let panels: UnsafeMutablePointer<Float>
+
+    public init(transB: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) {
+        precondition(k > 0 && n > 0, "[gemm] a packed operand needs k, n > 0")
+        self.transB = transB
+        self.k = k
+        self.n = n
+        panelCount = (n + gemmNR - 1) / gemmNR
+        panels = .allocate(capacity: panelCount * gemmNR * k)
+        let step = gemmDepthStep(k)
+        for pc in stride(from: 0, to: k, by: step) {
+            packB(transB: transB, b: b, ldb: ldb, rows: pc..<min(k, pc + step), cols: 0..<n,
+                  into: panels + pc * panelCount * gemmNR)
+        }
+    }
+
+    deinit { panels.deallocate() }
+}
+
+/// Where one thread's share of a product finds its prepacked panels (addresses as bits: the closure is @Sendable).
+private struct PrepackedPanels {
+    let base: UInt
+    let panelsPerBlock: Int
+    /// The panel of the share's first column.
+    let firstPanel: Int
 }
 
 /// C ← beta · C (beta == 0 writes zeros).
@@ -97,11 +182,10 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
 private func gemmSerial(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, prepacked: PrepackedPanels? = nil
 ) {
-    // Equal depth blocks (K = 512 → 2 × 256, not 384 + 128), so no block is left too thin to amortize C updates.
-    let kBlocks = (k + gemmKC - 1) / gemmKC
-    let kcStep = (k + kBlocks - 1) / kBlocks
+    let kcStep = gemmDepthStep(k)
+    let prepackedBase = prepacked.map { UnsafePointer<Float>(bitPattern: $0.base)! }
     // With a single row block (W1's M = 32 or 64), each B panel is used by that block only: pack it just before
     // its kernels run, so they read it from L1 instead of from a multi-megabyte block that spilled to L3.
     let packBPanelByPanel = m <= gemmMC
@@ -114,7 +198,7 @@ private func gemmSerial(
         let nc = min(gemmNC, n - jc)
         for pc in stride(from: 0, to: k, by: kcStep) {
             let kc = min(kcStep, k - pc)
-            if !packBPanelByPanel {
+            if !packBPanelByPanel && prepacked == nil {
                 packB(transB: transB, b: b, ldb: ldb, rows: pc..<(pc + kc), cols: jc..<(jc + nc), into: packedB)
             }
             let blockBeta: Float = pc == 0 ? beta : 1
@@ -123,11 +207,14 @@ private func gemmSerial(
                 packA(transA: transA, a: a, lda: lda, rows: ic..<(ic + mc), depth: pc..<(pc + kc), into: packedA)
                 for jr in stride(from: 0, to: nc, by: gemmNR) {
                     let nr = min(gemmNR, nc - jr)
-                    var bPanel = packedB + jr * kc
-                    if packBPanelByPanel {
+                    var bPanel = UnsafePointer(packedB + jr * kc)
+                    if let prepacked, let prepackedBase {
+                        bPanel = prepackedBase + pc * prepacked.panelsPerBlock * gemmNR
+                            + (prepacked.firstPanel + (jc + jr) / gemmNR) * kc * gemmNR
+                    } else if packBPanelByPanel {
                         packB(transB: transB, b: b, ldb: ldb, rows: pc..<(pc + kc), cols: (jc + jr)..<(jc + jr + nr),
                               into: packedB)
-                        bPanel = packedB
+                        bPanel = UnsafePointer(packedB)
                     }
                     for ir in stride(from: 0, to: mc, by: gemmMR) {
                         microKernel8x32(kc: kc, a: packedA + ir * kc, b: bPanel, rows: min(gemmMR, mc - ir), cols: nr,

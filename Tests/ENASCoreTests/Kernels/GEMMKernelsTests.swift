@@ -164,4 +164,29 @@ struct GEMMNarrowPathTests {
         }
         #expect(run(1) == run(2))
     }
+
+    // A right operand packed ahead gives the same bits as packing it in the product, on the panel-by-panel path
+    // (M ≤ 128: the recurrent cell's 64-row products), the block path (M > 128), several depth blocks (K > 384),
+    // a partial last panel and a second column block (N > 2048), split over rows or columns at 2 threads.
+    @Test(arguments: [(64, 800, 400), (9, 130, 260), (200, 2100, 500), (300, 90, 800)])
+    func prepackedRightOperandGivesTheSameBits(m: Int, n: Int, k: Int) {
+        var rng = RandomSource(seed: UInt64(m * 31 + n * 7 + k))
+        for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+            #expect(gemmPacksB(transA: transA, transB: transB, m: m, n: n, k: k))
+            let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
+            let a = randomTensor([(transA ? k : m) * lda], rng: &rng).storage
+            let b = randomTensor([(transB ? n : k) * ldb], rng: &rng).storage
+            let c0 = randomTensor([m * ldc], rng: &rng).storage
+            let packed = b.withUnsafeBufferPointer { PackedRightOperand(transB: transB, k: k, n: n, b: $0.baseAddress!, ldb: ldb) }
+            for threads in [1, 2] {
+                var plain = c0, prepacked = c0
+                Parallel.withThreadCount(threads) {
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 0.5, c: &plain, ldc: ldc)
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 0.5, c: &prepacked,
+                         ldc: ldc, packedB: packed)
+                }
+                #expect(plain == prepacked, "\(transA ? "T" : "N")\(transB ? "T" : "N") at \(threads) threads")
+            }
+        }
+    }
 }

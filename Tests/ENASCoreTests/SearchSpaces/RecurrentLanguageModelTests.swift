@@ -47,6 +47,26 @@ struct RecurrentLanguageModelTests {
         #expect(weightFailures.isEmpty, "\(weightFailures.prefix(4))")
     }
 
+    /// Two time steps reading the window's packed weights give the same bits, forward and backward, as unpacked
+    /// products (H = 130 and 9 rows: the products take the packing path).
+    @Test func packedWeightsGiveTheSameBits() throws {
+        let cell = try RecurrentCellArchitecture.parse("0 0 0 1 1 2 1 0 3", encoding: .firstCode)
+        var rng = RandomSource(seed: 4)
+        let weights = try SharedRecurrentCell(hiddenSize: 130, nodeCount: 5, architecture: cell, initScale: 0.1, rng: &rng)
+        #expect(gemmPacksB(transA: false, transB: false, m: 9, n: 260, k: 130))
+        #expect(gemmPacksB(transA: false, transB: true, m: 9, n: 130, k: 260))
+        let x = randomTensor([9, 130], rng: &rng), h = randomTensor([9, 130], rng: &rng), readout = randomTensor([9, 130], rng: &rng)
+        func run(_ packs: PackedWeightCache?) throws -> [[Float]] {
+            weights.zeroGrad()
+            let (xv, hv) = (Variable(x, requiresGrad: true), Variable(h, requiresGrad: true))
+            var state = hv
+            for _ in 0..<2 { state = try weights.step(x: xv, hidden: state, architecture: cell, layerMask: nil, packs: packs) }
+            try sumAll(multiply(state, mask: readout)).backward()
+            return [state.value.storage, xv.grad!.storage, hv.grad!.storage] + (try weights.parameters(for: cell)).map { $0.grad!.storage }
+        }
+        #expect(try run(nil) == run(PackedWeightCache()))
+    }
+
     /// Identity nodes chained over a window with large weights: without the per-step norm guard the state grows
     /// geometrically within the window (to inf, then a NaN loss); with it every step's state stays at the limit.
     @Test func hiddenNormGuardHoldsEveryStepOfAWindow() throws {

@@ -100,6 +100,7 @@ public final class RecurrentLanguageModel: Layer {
         }
 
         var state = Variable(hidden)
+        let packs = PackedWeightCache()   // the weights stay fixed until the optimizer steps after backward
         var outputs: [Variable] = []
         outputs.reserveCapacity(t)
         for step in 0..<t {
@@ -110,7 +111,7 @@ public final class RecurrentLanguageModel: Layer {
                 if !wordKeep.isEmpty { for r in 0..<b { let k = wordKeep[ids[r]]!; for c in 0..<h { m.storage[r * h + c] *= k } } }
                 x = try multiply(x, mask: m)
             }
-            state = try cell.step(x: x, hidden: state, architecture: architecture, layerMask: layerMask)
+            state = try cell.step(x: x, hidden: state, architecture: architecture, layerMask: layerMask, packs: packs)
             if let scales = normGuardScales(state.value, limit: config.hiddenNormLimit) {
                 state = try multiply(state, mask: scales)
             }

@@ -57,13 +57,15 @@ public final class SharedRecurrentCell: Layer {
 
     /// One time step: x (B, H) already masked, previous h (B, H) → h_t (B, H).
     /// `layerMask` (B, H), the variational hidden dropout, multiplies each node's input (not the highway carry).
-    public func step(x: Variable, hidden: Variable, architecture: RecurrentCellArchitecture, layerMask: Tensor?) throws -> Variable {
+    /// `packs`: the window's packed weights (every time step reads the same ones).
+    public func step(x: Variable, hidden: Variable, architecture: RecurrentCellArchitecture, layerMask: Tensor?,
+                     packs: PackedWeightCache? = nil) throws -> Variable {
         func masked(_ v: Variable) throws -> Variable { if let layerMask { try multiply(v, mask: layerMask) } else { v } }
-        let hc0 = try matmul(try concat([x, try masked(hidden)]), inputWeight)
+        let hc0 = try matmul(try concat([x, try masked(hidden)]), inputWeight, packs: packs)
         var states = [try highway(hc0, previous: hidden, activation: architecture.firstActivation)]
         for (offset, node) in architecture.nodes.enumerated() {
             let previous = states[node.previous]
-            let hc = try matmul(try masked(previous), try weight(node: offset + 1, node))
+            let hc = try matmul(try masked(previous), try weight(node: offset + 1, node), packs: packs)
             states.append(try highway(hc, previous: previous, activation: node.activation))
         }
         let outputs = architecture.outputNodes
