@@ -27,17 +27,17 @@ SEARCH_CONFIG = {
     "derive_samples": 100,
 }
 # Sized for the 4 h budget from measured step times (2 cores): the search runs ~0.6 s a window (~5 min an epoch with
-# its controller steps); retraining at H 400 runs ~1.1 s a window (~7.5 min an epoch), so 27 epochs fill the rest.
-# With that few epochs the dropouts are lighter than enas_lm's hundreds-of-epochs run, the decay starts halfway and
-# the last epochs' weights are averaged (evaluation uses the average).
+# its controller steps); retraining at H 400 runs ~0.75 s a window (~5.3 min an epoch), so 34 epochs fill the rest.
+# With that few epochs the dropouts are lighter than enas_lm's hundreds-of-epochs run, the decay starts at 14 and
+# the last 9 epochs' weights are averaged (evaluation uses the average).
 RETRAIN_CONFIG = {
     "child": {"hidden_size": 400, "init_scale": 0.04, "embedding_dropout": 0.1, "input_dropout": 0.2,
               "cell_input_dropout": 0.45, "hidden_dropout": 0.15, "output_dropout": 0.45},
     "training": {"batch_size": 64, "bptt": 35, "gradient_clip": 0.25, "weight_decay": 1e-6,
-                 "learning_rate": {"kind": "exponential_decay", "initial": 20, "factor": 0.85, "start_epoch": 12}},
-    "averaging_start_epoch": 20,
+                 "learning_rate": {"kind": "exponential_decay", "initial": 20, "factor": 0.85, "start_epoch": 14}},
+    "averaging_start_epoch": 25,
 }
-SEARCH_EPOCHS, RETRAIN_EPOCHS = 6, 27
+SEARCH_EPOCHS, RETRAIN_EPOCHS = 6, 34
 VALID_EVERY = 3  # a validation pass costs ~20 s at H 400
 
 
