@@ -24,7 +24,11 @@ public func conv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int =
 }
 
 /// Depthwise 2-D convolution: one K×K filter per channel. w (C, 1, K, K).
-public func depthwiseConv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0) throws -> Variable {
+/// `rectifyingInput`: relu(x) ⋆ w in one op — the ReLU is applied while the kernel copies x into its padded
+/// planes, so no ReLU tensor is written, read back or back-propagated through on its own (the micro space's
+/// separable stacks open with a ReLU before every depthwise convolution).
+public func depthwiseConv2d(_ x: Variable, _ w: Variable, stride: Int = 1, padding: Int = 0,
+                            rectifyingInput: Bool = false) throws -> Variable {
     try ensureShape(x.shape.count == 4 && w.shape.count == 4 && w.shape[1] == 1 && w.shape[2] == w.shape[3] && w.shape[0] == x.shape[1],
                     "[depthwiseConv2d] needs x (N, C, H, W) and weight (C, 1, K, K), got \(Shape.describe(x.shape)) and \(Shape.describe(w.shape))")
     try ensureArgument(stride >= 1 && padding >= 0, "[depthwiseConv2d] stride \(stride) / padding \(padding) out of range")
@@ -32,12 +36,15 @@ public func depthwiseConv2d(_ x: Variable, _ w: Variable, stride: Int = 1, paddi
                          kernel: w.shape[2], stride: stride, padding: padding)
     try ensureShape(g.outHeight >= 1 && g.outWidth >= 1, "[depthwiseConv2d] kernel \(g.kernel) does not fit input \(Shape.describe(x.shape))")
     let out = x.value.withPointer { xp in w.value.withPointer { wp in
-        makeTensor([g.batch, g.channels, g.outHeight, g.outWidth]) { depthwiseConvForward(g, x: xp, w: wp, y: $0) }
+        makeTensor([g.batch, g.channels, g.outHeight, g.outWidth]) {
+            depthwiseConvForward(g, x: xp, w: wp, y: $0, rectifyingInput: rectifyingInput)
+        }
     } }
     return record(out, parents: [x, w]) { dy in
         dy.withPointer { dp in x.value.withPointer { xp in w.value.withPointer { wp in
             withOptionalGradPointer(x) { dx, overwrite in withOptionalGradPointer(w) { dw in
-                depthwiseConvBackward(g, x: xp, w: wp, dy: dp, dx: dx, dw: dw, overwriteDX: overwrite)
+                depthwiseConvBackward(g, x: xp, w: wp, dy: dp, dx: dx, dw: dw, overwriteDX: overwrite,
+                                      rectifyingInput: rectifyingInput)
             } }
         } } }
     }

@@ -207,19 +207,28 @@ struct PaddedPlane {
         phaseLength = roundUp((width + 2 * padding + stride - 1) / stride + 16, 16)
     }
 
-    /// Writes the padded (with `value`; zero by default), phase-split copy of `src` (height × width) into `buffer`.
+    /// Writes the padded (with `value`; zero by default), phase-split copy of `src` (height × width) into `buffer`;
+    /// `rectified` copies relu(src) instead (a ReLU fused into the convolution that reads it).
     @inline(__always)
     func fill(_ buffer: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, height: Int, width: Int, padding: Int,
-              value: Float = 0) {
+              value: Float = 0, rectified: Bool = false) {
         buffer.update(repeating: value, count: count)
         for y in 0..<height {
             let row = buffer + (y + padding) * rowLength, input = src + y * width
             if stride == 1 {
-                (row + padding).update(from: input, count: width)
+                if rectified {
+                    mapElements(width, input, row + padding) { Activation.relu.forward($0) }
+                } else {
+                    (row + padding).update(from: input, count: width)
+                }
             } else {
                 forEachPhase(width: width, padding: padding) { run, x0, start in
                     var x = x0, i = run + start
-                    while x < width { row[i] = input[x]; x += stride; i += 1 }
+                    if rectified {
+                        while x < width { row[i] = input[x] < 0 ? 0 : input[x]; x += stride; i += 1 }
+                    } else {
+                        while x < width { row[i] = input[x]; x += stride; i += 1 }
+                    }
                 }
             }
         }
@@ -327,8 +336,9 @@ func correlatePlane(_ padded: UnsafePointer<Float>, _ layout: PaddedPlane, kerne
 }
 
 /// Depthwise convolution: y (N, C, OH, OW) = x (N, C, H, W) ⋆ w (C, 1, K, K), one filter per channel.
+/// `rectifyingInput`: y = relu(x) ⋆ w, the ReLU applied while the padded copy is made (no ReLU tensor).
 public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                 y: UnsafeMutablePointer<Float>) {
+                                 y: UnsafeMutablePointer<Float>, rectifyingInput: Bool = false) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
     Parallel.forRanges(count: g.batch * g.channels) { planes in
@@ -336,7 +346,8 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
         let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
         let padded = convScratch(floats: layout.count)
         for p in planes {
-            layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
+            layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding,
+                        rectified: rectifyingInput)
             correlatePlane(padded, layout, kernel: g.kernel, taps: w + (p % g.channels) * g.kernel * g.kernel,
                            outHeight: g.outHeight, outWidth: g.outWidth, out: y + p * g.outPlane, accumulate: false)
         }
@@ -349,9 +360,10 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
 /// K − 1 − Pad with the flipped filter (the forward kernel again); at larger strides dy is scattered into a
 /// phase-split padded buffer.
 /// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
+/// `rectifyingInput`: the backward of y = relu(x) ⋆ w (dw from relu(x); dx masked where x ≤ 0).
 public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                   dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
-                                  overwriteDX: Bool = false) {
+                                  overwriteDX: Bool = false, rectifyingInput: Bool = false) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), dyBits = UInt(bitPattern: dy)
     let dxBits = dx.map { UInt(bitPattern: $0) } ?? 0, dwBits = dw.map { UInt(bitPattern: $0) } ?? 0
     let k = g.kernel, taps = k * k
@@ -366,10 +378,13 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let dy = UnsafePointer<Float>(bitPattern: dyBits)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits), dw = UnsafeMutablePointer<Float>(bitPattern: dwBits)
-        let scratch = convScratch(floats: layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + roundUp(taps, 16) + 17 * taps)
+        // With a rectified input, a plane's dx lands in `unmasked` first, then goes to dx where x > 0.
+        let unmaskedCount = rectifyingInput ? roundUp(g.plane, 16) : 0
+        let scratch = convScratch(floats: layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + roundUp(taps, 16)
+                                          + 17 * taps + unmaskedCount)
         let padded = scratch, work = scratch + layout.count
         let dyPadded = work + max(layout.count, dyLayout.count), flipped = dyPadded + g.outHeight * dyRow
-        let accumulators = flipped + roundUp(taps, 16), wGrad = accumulators + 16 * taps
+        let accumulators = flipped + roundUp(taps, 16), wGrad = accumulators + 16 * taps, unmasked = wGrad + taps
         for c in channels {
             let filter = w + c * taps
             for t in 0..<taps { flipped[t] = filter[taps - 1 - t] }
@@ -385,22 +400,35 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                     }
                 }
                 if dw != nil {
-                    layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding)
+                    layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding,
+                                rectified: rectifyingInput)
                     depthwiseWeightGradient(padded, layout, dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, kernel: k,
                                             accumulators: accumulators, into: wGrad)
                 }
                 guard let dx else { continue }
-                let dxPlane = dx + p * g.plane
+                let dxPlane = rectifyingInput ? unmasked : dx + p * g.plane
+                let overwrite = overwriteDX || rectifyingInput
                 if byCorrelation {
                     dyLayout.fill(work, from: grad, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
                     correlatePlane(work, dyLayout, kernel: k, taps: flipped, outHeight: g.height, outWidth: g.width,
-                                   out: dxPlane, accumulate: !overwriteDX)
+                                   out: dxPlane, accumulate: !overwrite)
                 } else {
-                    if overwriteDX { dxPlane.update(repeating: 0, count: g.plane) }
+                    if overwrite { dxPlane.update(repeating: 0, count: g.plane) }
                     work.update(repeating: 0, count: layout.count)
                     scatterTransposed(dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, filter: filter, kernel: k,
                                       into: work, layout)
                     layout.addInterior(of: work, into: dxPlane, height: g.height, width: g.width, padding: g.padding)
+                }
+                if rectifyingInput {
+                    // relu's backward, as `Activation.relu.backward` (zero where the input was ≤ 0).
+                    let input = x + p * g.plane, out = dx + p * g.plane
+                    if overwriteDX {
+                        zipElements(g.plane, UnsafePointer(unmasked), input, out) { d, x in d.replacing(with: 0, where: x .<= 0) }
+                    } else {
+                        zip3Elements(g.plane, UnsafePointer(unmasked), input, UnsafePointer(out), out) { d, x, acc in
+                            acc + d.replacing(with: 0, where: x .<= 0)
+                        }
+                    }
                 }
             }
             if let dw { for t in 0..<taps { dw[c * taps + t] += wGrad[t] } }

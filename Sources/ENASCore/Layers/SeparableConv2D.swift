@@ -16,7 +16,8 @@ public final class SeparableConv2D: Layer {
 
     public var parameters: [Variable] { [depthwise, pointwise] }
 
-    public func callAsFunction(_ x: Variable) throws -> Variable {
-        try conv2d(try depthwiseConv2d(x, depthwise, stride: stride, padding: padding), pointwise)
+    /// `rectifyingInput`: the layer applied to relu(x), the ReLU fused into the depthwise convolution.
+    public func callAsFunction(_ x: Variable, rectifyingInput: Bool = false) throws -> Variable {
+        try conv2d(try depthwiseConv2d(x, depthwise, stride: stride, padding: padding, rectifyingInput: rectifyingInput), pointwise)
     }
 }

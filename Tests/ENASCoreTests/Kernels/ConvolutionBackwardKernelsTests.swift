@@ -113,8 +113,10 @@ struct ConvolutionBackwardKernelsTests {
         let outputs: [(Variable) throws -> Variable] = [
             { try depthwiseConv2d($0, w, stride: 2, padding: 1) }, { try conv2d($0, d, stride: 1, padding: 1) },
             { try conv2d($0, p) }, { try batchNorm($0, gamma: gamma, beta: beta).output }, { relu($0) },
+            { try depthwiseConv2d($0, w, stride: 1, padding: 1, rectifyingInput: true) },
+            { try depthwiseConv2d($0, w, stride: 2, padding: 1, rectifyingInput: true) },
         ]
-        for order in [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [1, 3, 0, 4, 2]] {
+        for order in [[0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0], [5, 1, 3, 0, 6, 4, 2]] {
             for v in [x, w, d, p, gamma, beta] { v.zeroGrad() }
             var terms: [Variable] = []
             for i in order {
@@ -129,6 +131,27 @@ struct ConvolutionBackwardKernelsTests {
             #expect(maxAbsDifference(w.grad!.storage, gw.storage.map { 2 * $0 }) < 1e-3, "order \(order)")
             #expect(maxAbsDifference(d.grad!.storage, gd.storage.map { 2 * $0 }) < 1e-3, "order \(order)")
         }
+    }
+
+    /// relu fused into the depthwise convolution gives the same bits as relu then depthwise, forward and backward
+    /// (the scatter path at stride 2, the correlation path at stride 1), with x's gradient written fresh.
+    @Test(arguments: [(3, 1), (5, 1), (3, 2), (5, 2), (3, 3)])
+    func rectifyingDepthwiseMatchesReLUThenDepthwise(kernel: Int, stride: Int) throws {
+        var rng = RandomSource(seed: UInt64(kernel * 10 + stride))
+        let x = randomTensor([2, 3, 9, 11], rng: &rng), w = randomTensor([3, 1, kernel, kernel], rng: &rng)
+        func run(fused: Bool) throws -> [[Float]] {
+            let (xv, wv) = (Variable(x, requiresGrad: true), Variable(w, requiresGrad: true))
+            let y = fused ? try depthwiseConv2d(xv, wv, stride: stride, padding: kernel / 2, rectifyingInput: true)
+                          : try depthwiseConv2d(relu(xv), wv, stride: stride, padding: kernel / 2)
+            var readoutRNG = RandomSource(seed: 9)
+            try sumAll(try multiply(y, mask: randomTensor(y.shape, rng: &readoutRNG))).backward()
+            return [y.value.storage, xv.grad!.storage, wv.grad!.storage]
+        }
+        let (fused, composed) = (try run(fused: true), try run(fused: false))
+        #expect(fused[0] == composed[0])
+        #expect(fused[1] == composed[1])
+        #expect(fused[2] == composed[2])
+        #expect(fused[1].contains(0) && fused[1].contains { $0 != 0 })   // the mask did something
     }
 
     @Test func resultsAreIdenticalAcrossRunsAtAThreadCount() throws {

@@ -15,7 +15,7 @@ public final class SeparableStack: Layer {
 
     public func callAsFunction(_ x: Variable, training: Bool) throws -> Variable {
         var h = x
-        for (conv, norm) in zip(convs, norms) { h = try norm(try conv(relu(h)), training: training) }
+        for (conv, norm) in zip(convs, norms) { h = try norm(try conv(h, rectifyingInput: true), training: training) }
         return h
     }
 }
