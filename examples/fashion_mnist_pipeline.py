@@ -50,6 +50,7 @@ RETRAIN_CONFIG = {
 }
 
 # Epochs of each stage (the search's cosine restarts after 10).
+TOTAL_HOURS = 4  # the recipe's wall-clock budget: retraining ends early rather than overrun it
 SEARCH_EPOCHS, RETRAIN_EPOCHS = 12, 18
 
 # --smoke: the same pipeline on random images at a size that runs in seconds (tests).
@@ -64,7 +65,8 @@ def main():
     parser.add_argument("--data", default=None, help="Fashion-MNIST folder (default: Debian's package location)")
     parser.add_argument("--strategy", choices=["enas", "random"], default="enas")
     resumable_pipeline.add_arguments(parser, work="runs/fashion_mnist", logs="logs/fashion_mnist",
-                                     search_epochs=SEARCH_EPOCHS, retrain_epochs=RETRAIN_EPOCHS)
+                                     search_epochs=SEARCH_EPOCHS, retrain_epochs=RETRAIN_EPOCHS,
+                                     total_hours=TOTAL_HOURS)
     args = parser.parse_args()
     search = dict(SEARCH_CONFIG, strategy=args.strategy)
     retrain = dict(RETRAIN_CONFIG)

@@ -27,7 +27,8 @@ SEARCH_CONFIG = {
     "derive_samples": 100,
 }
 # Sized for the 4 h budget from measured step times (2 cores): the search runs ~0.6 s a window (~5 min an epoch with
-# its controller steps); retraining at H 400 runs ~0.75 s a window (~5.3 min an epoch), so 34 epochs fill the rest.
+# its controller steps); retraining at H 400 runs 0.85–1.0 s a window (6–7 min an epoch; the machine's speed varies by
+# the hour), so 34 epochs may not fit: TOTAL_HOURS ends retraining early rather than overrun the budget.
 # With that few epochs the dropouts are lighter than enas_lm's hundreds-of-epochs run, the decay starts at 14 and
 # the last 9 epochs' weights are averaged (evaluation uses the average).
 RETRAIN_CONFIG = {
@@ -37,6 +38,7 @@ RETRAIN_CONFIG = {
                  "learning_rate": {"kind": "exponential_decay", "initial": 20, "factor": 0.85, "start_epoch": 14}},
     "averaging_start_epoch": 25,
 }
+TOTAL_HOURS = 4  # the recipe's wall-clock budget: retraining ends early rather than overrun it
 SEARCH_EPOCHS, RETRAIN_EPOCHS = 6, 34
 VALID_EVERY = 3  # a validation pass costs ~20 s at H 400
 
@@ -60,7 +62,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=None, help="PTB folder (default $ENAS_DATA/ptb or ../shared/data/ptb)")
     resumable_pipeline.add_arguments(parser, work="runs/ptb", logs="logs/ptb", search_epochs=SEARCH_EPOCHS,
-                                   retrain_epochs=RETRAIN_EPOCHS)
+                                     retrain_epochs=RETRAIN_EPOCHS, total_hours=TOTAL_HOURS)
     args = parser.parse_args()
     data = enas.data.PTB(args.data or default_ptb_folder())
     search = merged(SEARCH_CONFIG, SMOKE_SEARCH) if args.smoke else SEARCH_CONFIG

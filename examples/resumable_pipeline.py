@@ -1,7 +1,9 @@
 """The staged, resumable search → derive → retrain → evaluate pipeline that the recipe scripts share.
 
 Each call works for at most ``budget_minutes``, checkpointing where it stops, so a run longer than one sitting is a
-sequence of calls of the same command. Checkpoints and the pipeline state go to ``work`` (not committed); the
+sequence of calls of the same command. ``--total-hours`` bounds the whole run over all its calls: retraining then
+stops early (at an epoch boundary, its learning-rate schedule cut short) when the next epoch and the final
+evaluation would not fit. Checkpoints and the pipeline state go to ``work`` (not committed); the
 JSON-lines logs, the derived architecture's pictures and the final result go to ``logs`` (meant to be committed).
 """
 
@@ -20,12 +22,15 @@ def merged(base, override):
     return result
 
 
-def add_arguments(parser, work, logs, search_epochs, retrain_epochs):
+def add_arguments(parser, work, logs, search_epochs, retrain_epochs, total_hours=None):
     parser.add_argument("--work", default=work, help="checkpoints and pipeline state")
     parser.add_argument("--logs", default=logs, help="JSON-lines logs and the final result")
     parser.add_argument("--budget-minutes", type=float, default=50)
     parser.add_argument("--search-epochs", type=int, default=search_epochs)
     parser.add_argument("--retrain-epochs", type=int, default=retrain_epochs)
+    parser.add_argument("--total-hours", type=float, default=total_hours,
+                        help="wall-clock budget of the whole pipeline over all chunks: retraining stops at the first "
+                             "epoch boundary where one more epoch and the final evaluation would not fit")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--smoke", action="store_true", help="tiny configs (tests)")
 
@@ -76,6 +81,9 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
             return None
 
     if state["stage"] == "retrain":
+        retrain_start = time.monotonic()
+        retrain_seconds = lambda: state.get("retrain_seconds", 0.0) + time.monotonic() - retrain_start  # noqa: E731
+        total_left = lambda: 3600 * args.total_hours - state["seconds"] - (time.monotonic() - chunk_start[0])  # noqa: E731
         checkpoint = os.path.join(args.work, "retrain.ckpt")
         architecture = enas.Architecture.from_json(state["architecture"])
         if os.path.exists(checkpoint):
@@ -92,26 +100,38 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
             # can be logged every `valid_every` epochs: the curve that tells whether more epochs would pay.
             finished = True
             while finished and model.info["epoch"] < model.info["epochs"]:
+                done = model.info["epoch"]
+                if args.total_hours is not None and done > 0:
+                    # The average epoch so far (its validation passes included) and the final valid + test passes.
+                    needed = retrain_seconds() / done + 2.5 * state.get("valid_pass_seconds", 30.0)
+                    if needed > total_left():
+                        state["stopped_by_total_budget"] = True
+                        print(f"retraining ends at epoch {done} of {model.info['epochs']}: the next epoch and the "
+                              f"evaluation (~{needed:.0f} s) would not fit in the {args.total_hours} h budget")
+                        break
                 finished = model.train(epochs=1, callback=record)
                 epoch = model.info["epoch"]
                 if finished and valid_every > 0 and (epoch % valid_every == 0 or epoch == model.info["epochs"]):
-                    log.write(json.dumps({"phase": "retrain_valid", "epoch": epoch,
-                                          f"valid_{metric}": model.evaluate("valid")}) + "\n")
+                    started = time.monotonic()
+                    valid = model.evaluate("valid")
+                    state["valid_pass_seconds"] = time.monotonic() - started
+                    log.write(json.dumps({"phase": "retrain_valid", "epoch": epoch, f"valid_{metric}": valid}) + "\n")
                     log.flush()
         model.save(checkpoint)
         if finished:
-            state.update(stage="done", num_params=model.num_params)
+            state.update(stage="done", num_params=model.num_params, retrain_epochs=model.info["epoch"])
             state[f"valid_{metric}"] = model.evaluate("valid")
             state[f"test_{metric}"] = model.evaluate("test")
             if space != "rnn":
                 state["num_params_without_auxiliary"] = model.num_params_without_auxiliary
+        state["retrain_seconds"] = retrain_seconds()
         save_state()
         if not finished:
             print("retraining paused; run again to continue")
             return None
 
     keys = ["architecture_text", "architecture_string", f"derive_valid_{metric}", f"valid_{metric}", f"test_{metric}",
-            "num_params", "num_params_without_auxiliary", "seconds"]
+            "num_params", "num_params_without_auxiliary", "retrain_epochs", "stopped_by_total_budget", "seconds"]
     result = {key: state[key] for key in keys if key in state}
     with open(os.path.join(args.logs, "result.json"), "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)

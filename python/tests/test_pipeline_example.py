@@ -49,6 +49,22 @@ def test_pipeline_pauses_resumes_and_reports(tmp_path):
     assert [(r["epoch"], r["valid_ppl"]) for r in retraining if r["phase"] == "retrain_valid"] == [(1, final["valid_ppl"])]
 
 
+def test_total_budget_ends_retraining_early(tmp_path):
+    ptb = tmp_path / "data" / "ptb"
+    ptb.mkdir(parents=True)
+    write_tiny_ptb(ptb)
+    env = dict(os.environ, ENAS_DATA=str(tmp_path / "data"))
+    # A budget of 0.36 s: the search (not budgeted) overruns it, retraining runs its first epoch (nothing to
+    # estimate an epoch from before it) and then stops instead of running the other two.
+    result = run(["--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "1",
+                  "--retrain-epochs", "3", "--total-hours", "0.0001"], env)
+    assert result.returncode == 0, result.stderr
+    assert "retraining ends at epoch 1 of 3" in result.stdout
+    final = json.loads((tmp_path / "logs" / "result.json").read_text())
+    assert final["retrain_epochs"] == 1 and final["stopped_by_total_budget"] is True
+    assert final["test_ppl"] > 1
+
+
 def test_fashion_mnist_pipeline_runs_to_a_result_in_chunks(tmp_path):
     script = os.path.join(REPOSITORY, "examples", "fashion_mnist_pipeline.py")
     common = ["--smoke", "--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "2",
