@@ -8,7 +8,20 @@ let environment = ProcessInfo.processInfo.environment
 // ENASCore is built for the host CPU by default: without a CPU target, SIMD16.addingProduct lowers to
 // per-lane fmaf calls (~100x slower). ENAS_TARGET_CPU=haswell (or empty) makes a portable build.
 let targetCPU = environment["ENAS_TARGET_CPU"] ?? "native"
-let coreFlags: [SwiftSetting] = targetCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+
+/// Whether the target CPU has AVX-512 (32 vector registers of 16 floats): the GEMM's register tile is sized for it
+/// (8 × 32) or, without it, for AVX2's 16 registers of 8 floats (6 × 16: an 8 × 32 tile spills there).
+func targetHasAVX512(_ cpu: String) -> Bool {
+    if cpu == "native" {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        return flags.split(separator: " ").contains("avx512f")
+    }
+    return cpu.contains("avx512") || ["cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake",
+                                      "sapphirerapids", "graniterapids", "emeraldrapids", "znver4", "znver5"].contains(cpu)
+}
+let coreFlags: [SwiftSetting] = (targetCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", targetCPU])])
+    + (targetHasAVX512(targetCPU) ? [.define("ENAS_AVX512")] : [])
 
 /// The CPython whose packages users want (`$ENAS_PYTHON`, else `python3` on PATH): include dir, LIBDIR, library name.
 func pythonBuildFacts() -> (include: String, libDir: String, library: String)? {

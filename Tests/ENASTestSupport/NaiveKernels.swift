@@ -20,6 +20,31 @@ public func naiveGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha:
     return out
 }
 
+/// The blocked GEMM path's exact arithmetic, one element at a time: per depth block (`gemmDepthStep`), a sum of fused
+/// multiply-adds over p in order from zero, scaled by alpha, then C ← value + beta · C fused (beta for the first
+/// block, 1 for the next). Any register tile that follows it gives these bits.
+public func fusedBlockedGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int,
+                             b: [Float], ldb: Int, beta: Float, c: [Float], ldc: Int) -> [Float] {
+    var out = c
+    let step = gemmDepthStep(k)
+    for i in 0..<m {
+        for j in 0..<n {
+            var element = c[i * ldc + j]
+            for blockStart in stride(from: 0, to: k, by: step) {
+                var sum: Float = 0
+                for p in blockStart..<min(k, blockStart + step) {
+                    sum = sum.addingProduct(transA ? a[p * lda + i] : a[i * lda + p], transB ? b[j * ldb + p] : b[p * ldb + j])
+                }
+                let value = alpha == 1 ? sum : alpha * sum
+                let blockBeta: Float = blockStart == 0 ? beta : 1
+                element = blockBeta == 0 ? value : value.addingProduct(blockBeta, element)
+            }
+            out[i * ldc + j] = element
+        }
+    }
+    return out
+}
+
 /// Direct convolution: x (N, C, H, W), w (O, C/groups, K, K); groups = C gives depthwise.
 public func naiveConv2d(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int, groups: Int = 1) -> Tensor {
     let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

@@ -3,7 +3,10 @@
 // micro-kernel: transposition only changes how panels are packed.
 //
 // Blocking (BLIS-style): NC columns of B × KC depth are packed into NR-wide panels; MC rows of A × KC into
-// MR-tall panels; an MR×NR register tile (8 × 32 = 16 SIMD16 accumulators) runs over KC and updates C directly.
+// MR-tall panels; an MR×NR register tile runs over KC and updates C directly: 8 × 32 (16 SIMD16 accumulators) where
+// the target has AVX-512's 32 registers, 6 × 16 (12 SIMD8 accumulators) on AVX2's 16, where 8 × 32 spilled (61% of
+// OpenBLAS's sgemm rate). Each element of C is one sequence of fused multiply-adds over p whatever the tile, so
+// both tiles give the same bits.
 // Products with fewer than MR rows (batch-1 controller steps) skip packing and read B in place, and so do products
 // with op(B) untransposed, at most 128 rows and depth (the CNN's per-sample 1×1 convolutions, (O, C)·(C, H·W) with
 // O, C = 20–80), where packing cost as much as the product and an 8-row tile wasted a third of a 20-row one.
@@ -15,15 +18,24 @@
 import Glibc
 #endif
 
+#if ENAS_AVX512
 /// Rows of the register tile.
 let gemmMR = 8
 /// Columns of the register tile (two SIMD16 vectors).
 let gemmNR = 32
+/// Rows of A packed at once (8 × 32 tiles over a 128 × 384 block: 192 KiB, in L2).
+let gemmMC = 128
+#else
+/// Rows of the register tile.
+let gemmMR = 6
+/// Columns of the register tile (two SIMD8 vectors).
+let gemmNR = 16
+/// Rows of A packed at once (a multiple of MR: 120 × 384 floats, 180 KiB, in L2).
+let gemmMC = 120
+#endif
 /// Largest depth of one packed block; K is cut into equal blocks no deeper than this (256, 384 and 512 measured
 /// within noise of each other here).
 let gemmKC = 384
-/// Rows of A packed at once (8 × 32 tiles over a 128 × 384 block: 192 KiB, in L2).
-let gemmMC = 128
 /// Columns of B packed at once.
 let gemmNC = 2048
 /// Multiply-adds each thread must get before a product is split: waking a pooled GCD thread costs 35–45 µs on
@@ -121,8 +133,9 @@ public func gemmPacksB(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> Bo
 }
 
 /// Equal depth blocks no deeper than KC (K = 512 → 2 × 256, not 384 + 128), so no block is left too thin to
-/// amortize C updates. Shared by the blocked path and `PackedRightOperand`, whose panels must match it.
-@inline(__always) func gemmDepthStep(_ k: Int) -> Int {
+/// amortize C updates. Shared by the blocked path and `PackedRightOperand`, whose panels must match it; public so
+/// tests can spell out the blocked path's exact arithmetic.
+@inline(__always) public func gemmDepthStep(_ k: Int) -> Int {
     let kBlocks = (k + gemmKC - 1) / gemmKC
     return (k + kBlocks - 1) / kBlocks
 }
@@ -217,9 +230,9 @@ private func gemmSerial(
                         bPanel = UnsafePointer(packedB)
                     }
                     for ir in stride(from: 0, to: mc, by: gemmMR) {
-                        microKernel8x32(kc: kc, a: packedA + ir * kc, b: bPanel, rows: min(gemmMR, mc - ir), cols: nr,
-                                        alpha: alpha, beta: blockBeta, c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
-                                        tile: tile)
+                        microKernel(kc: kc, a: packedA + ir * kc, b: bPanel, rows: min(gemmMR, mc - ir), cols: nr,
+                                    alpha: alpha, beta: blockBeta, c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
+                                    tile: tile)
                     }
                 }
             }
@@ -300,7 +313,7 @@ private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<
         let firstRow = rows.lowerBound + panelStart
         if transA {
             // op(A)(i, p) = a[p * lda + i]: each depth step is MR contiguous floats.
-            if mr == gemmMR {
+            if mr == 8 && gemmMR == 8 {
                 for p in 0..<kc {
                     let src = UnsafeRawPointer(a + (depth.lowerBound + p) * lda + firstRow)
                     UnsafeMutableRawPointer(dst + p * gemmMR).storeBytes(of: src.loadUnaligned(as: SIMD8<Float>.self),
@@ -318,7 +331,7 @@ private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<
             // Rows are contiguous in depth: transpose 8 × 16 blocks in registers; the 8 results are exactly the
             // next 16 depth steps of the panel.
             var p = 0
-            if mr == gemmMR {
+            if mr == 8 && gemmMR == 8 {
                 let src = a + firstRow * lda + depth.lowerBound
                 while p + 16 <= kc {
                     let t = transpose8x16(src + p, ld: lda)
@@ -382,8 +395,9 @@ private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<
             for p in 0..<kc {
                 let src = UnsafeRawPointer(b + (rows.lowerBound + p) * ldb + firstCol)
                 let out = UnsafeMutableRawPointer(dst + p * gemmNR)
-                out.storeBytes(of: src.loadUnaligned(as: V.self), as: V.self)
-                (out + 64).storeBytes(of: (src + 64).loadUnaligned(as: V.self), as: V.self)
+                for offset in stride(from: 0, to: gemmNR * 4, by: 64) {
+                    out.storeBytes(of: src.loadUnaligned(fromByteOffset: offset, as: V.self), toByteOffset: offset, as: V.self)
+                }
             }
         } else {
             for p in 0..<kc {
@@ -398,6 +412,19 @@ private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<
 
 // MARK: - Micro-kernel
 
+/// One MR × NR tile: C[0..<rows, 0..<cols] = alpha · (packed A panel · packed B panel) + beta · C.
+@inline(__always)
+private func microKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rows: Int, cols: Int,
+                         alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         tile: UnsafeMutablePointer<Float>) {
+#if ENAS_AVX512
+    microKernel8x32(kc: kc, a: a, b: b, rows: rows, cols: cols, alpha: alpha, beta: beta, c: c, ldc: ldc, tile: tile)
+#else
+    microKernel6x16(kc: kc, a: a, b: b, rows: rows, cols: cols, alpha: alpha, beta: beta, c: c, ldc: ldc, tile: tile)
+#endif
+}
+
+#if ENAS_AVX512
 /// C[0..<rows, 0..<cols] = alpha · Σ_p a[p, 0..<8]ᵀ · b[p, 0..<32] + beta · C over kc packed depth steps
 /// (beta == 0 never reads C). A full tile goes from registers straight to C; an edge tile goes through `tile`.
 @inline(never)
@@ -437,10 +464,57 @@ private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<
     t.storeBytes(of: c50, toByteOffset: 640, as: V.self); t.storeBytes(of: c51, toByteOffset: 704, as: V.self)
     t.storeBytes(of: c60, toByteOffset: 768, as: V.self); t.storeBytes(of: c61, toByteOffset: 832, as: V.self)
     t.storeBytes(of: c70, toByteOffset: 896, as: V.self); t.storeBytes(of: c71, toByteOffset: 960, as: V.self)
+    updateEdge(tile: tile, rows: rows, cols: cols, alpha: alpha, beta: beta, c: c, ldc: ldc)
+}
+#else
+private typealias V8 = SIMD8<Float>
+
+/// C[0..<rows, 0..<cols] = alpha · Σ_p a[p, 0..<6]ᵀ · b[p, 0..<16] + beta · C over kc packed depth steps: 12 SIMD8
+/// accumulators, 2 loads of B and 6 broadcasts of A per 12 multiply-adds (AVX2's 16 registers hold them all).
+@inline(never)
+private func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rows: Int, cols: Int,
+                             alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             tile: UnsafeMutablePointer<Float>) {
+    var c00 = V8(), c01 = V8(), c10 = V8(), c11 = V8(), c20 = V8(), c21 = V8()
+    var c30 = V8(), c31 = V8(), c40 = V8(), c41 = V8(), c50 = V8(), c51 = V8()
+    var pa = a
+    var pb = UnsafeRawPointer(b)
+    for _ in 0..<kc {
+        let b0 = pb.loadUnaligned(as: V8.self), b1 = pb.loadUnaligned(fromByteOffset: 32, as: V8.self)
+        var s = V8(repeating: pa[0]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+        s = V8(repeating: pa[1]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+        s = V8(repeating: pa[2]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+        s = V8(repeating: pa[3]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+        s = V8(repeating: pa[4]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+        s = V8(repeating: pa[5]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+        pa += gemmMR
+        pb += gemmNR * 4
+    }
+    let r0 = V(lowHalf: c00, highHalf: c01), r1 = V(lowHalf: c10, highHalf: c11), r2 = V(lowHalf: c20, highHalf: c21)
+    let r3 = V(lowHalf: c30, highHalf: c31), r4 = V(lowHalf: c40, highHalf: c41), r5 = V(lowHalf: c50, highHalf: c51)
+    if rows == gemmMR && cols == gemmNR {
+        updateRow16(c, r0, alpha: alpha, beta: beta); updateRow16(c + ldc, r1, alpha: alpha, beta: beta)
+        updateRow16(c + 2 * ldc, r2, alpha: alpha, beta: beta); updateRow16(c + 3 * ldc, r3, alpha: alpha, beta: beta)
+        updateRow16(c + 4 * ldc, r4, alpha: alpha, beta: beta); updateRow16(c + 5 * ldc, r5, alpha: alpha, beta: beta)
+        return
+    }
+    let t = UnsafeMutableRawPointer(tile)
+    t.storeBytes(of: r0, toByteOffset: 0, as: V.self); t.storeBytes(of: r1, toByteOffset: 64, as: V.self)
+    t.storeBytes(of: r2, toByteOffset: 128, as: V.self); t.storeBytes(of: r3, toByteOffset: 192, as: V.self)
+    t.storeBytes(of: r4, toByteOffset: 256, as: V.self); t.storeBytes(of: r5, toByteOffset: 320, as: V.self)
+    updateEdge(tile: tile, rows: rows, cols: cols, alpha: alpha, beta: beta, c: c, ldc: ldc)
+}
+#endif
+
+/// An edge tile's C[0..<rows, 0..<cols] = alpha · tile + beta · C, with the same fused arithmetic as `updateRow16`
+/// (so an element's bits do not depend on whether it fell in a full tile).
+@inline(__always)
+private func updateEdge(tile: UnsafeMutablePointer<Float>, rows: Int, cols: Int, alpha: Float, beta: Float,
+                        c: UnsafeMutablePointer<Float>, ldc: Int) {
     for r in 0..<rows {
         for j in 0..<cols {
-            let value = alpha * tile[r * gemmNR + j]
-            c[r * ldc + j] = beta == 0 ? value : value + beta * c[r * ldc + j]
+            let value = alpha == 1 ? tile[r * gemmNR + j] : alpha * tile[r * gemmNR + j]
+            c[r * ldc + j] = beta == 0 ? value : value.addingProduct(beta, c[r * ldc + j])
         }
     }
 }
@@ -448,16 +522,18 @@ private func microKernel8x32(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<
 /// row[0..<32] = alpha · (lo, hi) + beta · row (beta == 0 never reads row).
 @inline(__always)
 private func updateRow(_ row: UnsafeMutablePointer<Float>, _ lo: V, _ hi: V, alpha: Float, beta: Float) {
+    updateRow16(row, lo, alpha: alpha, beta: beta)
+    updateRow16(row + 16, hi, alpha: alpha, beta: beta)
+}
+
+/// row[0..<16] = alpha · v + beta · row (beta == 0 never reads row).
+@inline(__always)
+private func updateRow16(_ row: UnsafeMutablePointer<Float>, _ v: V, alpha: Float, beta: Float) {
     let r = UnsafeMutableRawPointer(row)
-    var lo = lo, hi = hi
-    if alpha != 1 { lo *= alpha; hi *= alpha }
-    if beta != 0 {
-        let vb = V(repeating: beta)
-        lo = lo.addingProduct(vb, r.loadUnaligned(as: V.self))
-        hi = hi.addingProduct(vb, r.loadUnaligned(fromByteOffset: 64, as: V.self))
-    }
-    r.storeBytes(of: lo, as: V.self)
-    r.storeBytes(of: hi, toByteOffset: 64, as: V.self)
+    var v = v
+    if alpha != 1 { v *= alpha }
+    if beta != 0 { v = v.addingProduct(V(repeating: beta), r.loadUnaligned(as: V.self)) }
+    r.storeBytes(of: v, as: V.self)
 }
 // MARK: - Few rows
 

@@ -165,6 +165,32 @@ struct GEMMNarrowPathTests {
         #expect(run(1) == run(2))
     }
 
+    // The blocked path's bits are its documented arithmetic (`fusedBlockedGemm`) whatever the register tile (8 × 32
+    // with AVX-512, 6 × 16 without) and thread count: edge tiles, several depth blocks (K > 384), alpha and beta.
+    @Test(arguments: [(9, 513, 900), (130, 40, 400), (200, 150, 1000), (250, 300, 64)])
+    func blockedPathBitsDoNotDependOnTheTile(m: Int, n: Int, k: Int) {
+        var rng = RandomSource(seed: UInt64(m * 131 + n * 17 + k))
+        for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+            #expect(gemmPacksB(transA: transA, transB: transB, m: m, n: n, k: k))
+            let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
+            let a = randomTensor([(transA ? k : m) * lda], rng: &rng).storage
+            let b = randomTensor([(transB ? n : k) * ldb], rng: &rng).storage
+            let c0 = randomTensor([m * ldc], rng: &rng).storage
+            for (alpha, beta) in [(Float(1), Float(0)), (Float(0.5), Float(-1.5))] {
+                let expected = fusedBlockedGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                                                b: b, ldb: ldb, beta: beta, c: c0, ldc: ldc)
+                for threads in [1, 2] {
+                    var out = c0
+                    Parallel.withThreadCount(threads) {
+                        gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                             beta: beta, c: &out, ldc: ldc)
+                    }
+                    #expect(out == expected, "\(transA ? "T" : "N")\(transB ? "T" : "N") alpha \(alpha) at \(threads) threads")
+                }
+            }
+        }
+    }
+
     // A right operand packed ahead gives the same bits as packing it in the product, on the panel-by-panel path
     // (M ≤ 128: the recurrent cell's 64-row products), the block path (M > 128), several depth blocks (K > 384),
     // a partial last panel and a second column block (N > 2048), split over rows or columns at 2 threads.
