@@ -1,4 +1,4 @@
-// Elementwise kernels: a SIMD16 body plus a scalar tail, on raw buffers of n floats.
+// Elementwise kernels: SIMD16 bodies (and tails through the same SIMD functions), on raw buffers of n floats.
 // The activations are the recurrent cell's choices (tanh, ReLU, identity, sigmoid) plus exp; each derivative
 // is written in terms of the forward output y where that is cheaper (tanh' = 1 − y², σ' = y(1 − y)).
 
@@ -46,64 +46,81 @@ public func tanh(_ x: FloatVector) -> FloatVector {
 @inline(__always)
 public func sigmoid(_ x: FloatVector) -> FloatVector { 1 / (1 + exp(-x)) }
 
-/// out[i] = f(x[i]) over n floats. The tail runs through the same SIMD function on a partial vector, so a value
-/// never depends on its position in the buffer.
+// The tail (n not a multiple of 16) runs through the same SIMD function, so a value never depends on its position
+// in the buffer. With n ≥ 16 it is the last 16 floats as one more full vector, read before the body stores anything
+// (out may alias an input exactly): its lanes before the tail get the body's values again, bit for bit, since every
+// f is lane-wise. Only n < 16 copies into a zeroed vector. (Filling a vector lane by lane kept it on the stack and
+// rewrote it whole per lane: col2im's 28–32-float rows spent 40% of a W3 step there.)
+
+/// `count` < 16 floats from p in the low lanes of a zeroed vector.
+@inline(__always)
+func loadPartial(_ p: UnsafePointer<Float>, _ count: Int) -> FloatVector {
+    var v = FloatVector()
+    withUnsafeMutableBytes(of: &v) { $0.baseAddress!.copyMemory(from: p, byteCount: count * 4) }
+    return v
+}
+
+/// The low `count` < 16 lanes of v to p.
+@inline(__always)
+func storePartial(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+}
+
+/// out[i] = f(x[i]) over n floats (f lane-wise).
 @inline(__always)
 public func mapElements(_ n: Int, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                         _ f: (FloatVector) -> FloatVector) {
-    var i = 0
     let rx = UnsafeRawPointer(x), ro = UnsafeMutableRawPointer(out)
-    while i + 16 <= n {
-        ro.storeBytes(of: f(rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self)), toByteOffset: i * 4, as: FloatVector.self)
-        i += 16
+    let body = n / 16 * 16, last = (n - 16) * 4
+    if n < 16 {
+        if n > 0 { storePartial(f(loadPartial(x, n)), out, n) }
+        return
     }
-    if i < n {
-        var lanes = FloatVector()
-        for j in 0..<(n - i) { lanes[j] = x[i + j] }
-        let result = f(lanes)
-        for j in 0..<(n - i) { out[i + j] = result[j] }
+    let tail = body < n ? f(rx.loadUnaligned(fromByteOffset: last, as: FloatVector.self)) : nil
+    for i in stride(from: 0, to: body * 4, by: 64) {
+        ro.storeBytes(of: f(rx.loadUnaligned(fromByteOffset: i, as: FloatVector.self)), toByteOffset: i, as: FloatVector.self)
     }
+    if let tail { ro.storeBytes(of: tail, toByteOffset: last, as: FloatVector.self) }
 }
 
-/// out[i] = f(x[i], y[i]) over n floats, SIMD body + scalar tail.
+/// out[i] = f(x[i], y[i]) over n floats (f lane-wise).
 @inline(__always)
 public func zipElements(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                         _ f: (FloatVector, FloatVector) -> FloatVector) {
-    var i = 0
     let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y), ro = UnsafeMutableRawPointer(out)
-    while i + 16 <= n {
-        let value = f(rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self),
-                      ry.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self))
-        ro.storeBytes(of: value, toByteOffset: i * 4, as: FloatVector.self)
-        i += 16
+    let body = n / 16 * 16, last = (n - 16) * 4
+    if n < 16 {
+        if n > 0 { storePartial(f(loadPartial(x, n), loadPartial(y, n)), out, n) }
+        return
     }
-    if i < n {
-        var a = FloatVector(), b = FloatVector()
-        for j in 0..<(n - i) { a[j] = x[i + j]; b[j] = y[i + j] }
-        let result = f(a, b)
-        for j in 0..<(n - i) { out[i + j] = result[j] }
+    let tail = body < n ? f(rx.loadUnaligned(fromByteOffset: last, as: FloatVector.self),
+                            ry.loadUnaligned(fromByteOffset: last, as: FloatVector.self)) : nil
+    for i in stride(from: 0, to: body * 4, by: 64) {
+        let value = f(rx.loadUnaligned(fromByteOffset: i, as: FloatVector.self), ry.loadUnaligned(fromByteOffset: i, as: FloatVector.self))
+        ro.storeBytes(of: value, toByteOffset: i, as: FloatVector.self)
     }
+    if let tail { ro.storeBytes(of: tail, toByteOffset: last, as: FloatVector.self) }
 }
 
 /// out[i] = f(x[i], y[i], z[i]) over n floats (derivatives that read input, output and upstream gradient).
 @inline(__always)
 public func zip3Elements(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafePointer<Float>,
                          _ out: UnsafeMutablePointer<Float>, _ f: (FloatVector, FloatVector, FloatVector) -> FloatVector) {
-    var i = 0
     let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y), rz = UnsafeRawPointer(z), ro = UnsafeMutableRawPointer(out)
-    while i + 16 <= n {
-        let value = f(rx.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self),
-                      ry.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self),
-                      rz.loadUnaligned(fromByteOffset: i * 4, as: FloatVector.self))
-        ro.storeBytes(of: value, toByteOffset: i * 4, as: FloatVector.self)
-        i += 16
+    let body = n / 16 * 16, last = (n - 16) * 4
+    if n < 16 {
+        if n > 0 { storePartial(f(loadPartial(x, n), loadPartial(y, n), loadPartial(z, n)), out, n) }
+        return
     }
-    if i < n {
-        var a = FloatVector(), b = FloatVector(), c = FloatVector()
-        for j in 0..<(n - i) { a[j] = x[i + j]; b[j] = y[i + j]; c[j] = z[i + j] }
-        let result = f(a, b, c)
-        for j in 0..<(n - i) { out[i + j] = result[j] }
+    let tail = body < n ? f(rx.loadUnaligned(fromByteOffset: last, as: FloatVector.self),
+                            ry.loadUnaligned(fromByteOffset: last, as: FloatVector.self),
+                            rz.loadUnaligned(fromByteOffset: last, as: FloatVector.self)) : nil
+    for i in stride(from: 0, to: body * 4, by: 64) {
+        let value = f(rx.loadUnaligned(fromByteOffset: i, as: FloatVector.self), ry.loadUnaligned(fromByteOffset: i, as: FloatVector.self),
+                      rz.loadUnaligned(fromByteOffset: i, as: FloatVector.self))
+        ro.storeBytes(of: value, toByteOffset: i, as: FloatVector.self)
     }
+    if let tail { ro.storeBytes(of: tail, toByteOffset: last, as: FloatVector.self) }
 }
 
 /// y += alpha · x over n floats.

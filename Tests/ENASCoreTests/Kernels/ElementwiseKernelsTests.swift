@@ -23,6 +23,34 @@ struct ElementwiseKernelsTests {
         }
     }
 
+    // Every length around the vector width, in place (out aliasing an input, as axpy and the optimizers use it)
+    // and out of place: each value is the same bits as the same input gets in the body of a long buffer, so a
+    // tail (a partial vector for n < 16, the overlapping last 16 floats above) neither depends on its position nor
+    // applies f twice to values the body already wrote.
+    @Test(arguments: Array(1...40) + [47, 48, 49, 63, 65])
+    func tailsGiveTheBodysBitsInPlace(_ n: Int) {
+        var rng = RandomSource(seed: UInt64(500 + n))
+        let x = randomTensor([n], rng: &rng).storage, y = randomTensor([n], rng: &rng).storage
+        let z = randomTensor([n], rng: &rng).storage
+        // The reference: each lane alone at the start of a 16-float buffer.
+        func lanewise(_ f: (FloatVector, FloatVector, FloatVector) -> FloatVector) -> [Float] {
+            (0..<n).map { f(FloatVector(repeating: x[$0]), FloatVector(repeating: y[$0]), FloatVector(repeating: z[$0]))[0] }
+        }
+        var mapped = x, zipped = y, zipped3 = z, axpyOut = y
+        mapped.withUnsafeMutableBufferPointer { mapElements(n, $0.baseAddress!, $0.baseAddress!) { tanh($0) * 3 + 1 } }
+        x.withUnsafeBufferPointer { xp in zipped.withUnsafeMutableBufferPointer {
+            zipElements(n, xp.baseAddress!, $0.baseAddress!, $0.baseAddress!) { a, b in b.addingProduct(a, 0.75) + 1 }
+        } }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in zipped3.withUnsafeMutableBufferPointer {
+            zip3Elements(n, xp.baseAddress!, yp.baseAddress!, $0.baseAddress!, $0.baseAddress!) { a, b, c in c + a * b - 0.5 }
+        } } }
+        x.withUnsafeBufferPointer { xp in axpyOut.withUnsafeMutableBufferPointer { axpy(n, alpha: -2, xp.baseAddress!, $0.baseAddress!) } }
+        #expect(mapped == lanewise { a, _, _ in tanh(a) * 3 + 1 })
+        #expect(zipped == lanewise { a, b, _ in b.addingProduct(a, 0.75) + 1 })
+        #expect(zipped3 == lanewise { a, b, c in c + a * b - 0.5 })
+        #expect(axpyOut == lanewise { a, b, _ in b.addingProduct(FloatVector(repeating: -2), a) })
+    }
+
     @Test func expSaturatesInsteadOfOverflowing() {
         let out = apply(3, [-200, 200, 0]) { exp($0) }
         #expect(out[0] >= 0 && out[0] < 1e-37 && out[1].isFinite && out[2] == 1)
