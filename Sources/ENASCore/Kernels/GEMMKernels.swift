@@ -625,6 +625,7 @@ private func gemmNarrow(
     }
 }
 
+#if ENAS_AVX512
 /// C[0..<4, 0..<64] = alpha · op(A)[0..<4, :] · B[:, 0..<64] + beta · C, accumulated in 16 registers over k.
 @inline(__always)
 private func narrowTile(k: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -650,6 +651,29 @@ private func narrowTile(k: Int, a: UnsafePointer<Float>, rowStride: Int, depthSt
     updateRow(c + 2 * ldc, c20, c21, alpha: alpha, beta: beta); updateRow(c + 2 * ldc + 32, c22, c23, alpha: alpha, beta: beta)
     updateRow(c + 3 * ldc, c30, c31, alpha: alpha, beta: beta); updateRow(c + 3 * ldc + 32, c32, c33, alpha: alpha, beta: beta)
 }
+#else
+/// C[0..<4, 0..<64] = alpha · op(A)[0..<4, :] · B[:, 0..<64] + beta · C as four 4 × 16 tiles: AVX2's 16 registers
+/// hold 4 SIMD16 accumulators (8 registers) and a row of B, where the 4 × 64 tile's 16 spilled. Same sums, same bits.
+@inline(__always)
+private func narrowTile(k: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, b: UnsafePointer<Float>, ldb: Int,
+                        alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for quarter in stride(from: 0, to: 64, by: 16) {
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+        var row = UnsafeRawPointer(b + quarter)
+        var x = a
+        for _ in 0..<k {
+            let bv = row.loadUnaligned(as: V.self)
+            c0 = c0.addingProduct(V(repeating: x[0]), bv); c1 = c1.addingProduct(V(repeating: x[rowStride]), bv)
+            c2 = c2.addingProduct(V(repeating: x[2 * rowStride]), bv); c3 = c3.addingProduct(V(repeating: x[3 * rowStride]), bv)
+            row += ldb * 4
+            x += depthStride
+        }
+        updateRow16(c + quarter, c0, alpha: alpha, beta: beta); updateRow16(c + ldc + quarter, c1, alpha: alpha, beta: beta)
+        updateRow16(c + 2 * ldc + quarter, c2, alpha: alpha, beta: beta)
+        updateRow16(c + 3 * ldc + quarter, c3, alpha: alpha, beta: beta)
+    }
+}
+#endif
 
 /// C = alpha · A · Bᵀ + beta · C for M, N ≤ 128 and K ≥ 64 (a 1×1 convolution's weight gradient, dy (O, P) · x (C, P)ᵀ):
 /// every element a dot product of two contiguous rows, in 4 × 4 blocks of 16 SIMD16 accumulators (8 loads feed 16
@@ -679,6 +703,7 @@ private func gemmNarrowDots(
             var j = 0
             if rowCount == 4 {
                 while j + 4 <= n {
+#if ENAS_AVX512
                     var acc = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
                     let ra = UnsafeRawPointer(a + i * lda), rb = UnsafeRawPointer(b + j * ldb)
                     let sa = lda * 4, sb = ldb * 4
@@ -706,6 +731,29 @@ private func gemmNarrowDots(
                     store(i + 1, j, acc.4); store(i + 1, j + 1, acc.5); store(i + 1, j + 2, acc.6); store(i + 1, j + 3, acc.7)
                     store(i + 2, j, acc.8); store(i + 2, j + 1, acc.9); store(i + 2, j + 2, acc.10); store(i + 2, j + 3, acc.11)
                     store(i + 3, j, acc.12); store(i + 3, j + 1, acc.13); store(i + 3, j + 2, acc.14); store(i + 3, j + 3, acc.15)
+#else
+                    // AVX2's 16 registers hold a 2 × 2 block of accumulators and its 4 loads, not 4 × 4: the same
+                    // 16-lane sums in four passes over the rows (which stay in L1), same bits.
+                    for di in stride(from: 0, to: 4, by: 2) {
+                        for dj in stride(from: 0, to: 4, by: 2) {
+                            var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+                            let ra = UnsafeRawPointer(a + (i + di) * lda), rb = UnsafeRawPointer(b + (j + dj) * ldb)
+                            let sa = lda * 4, sb = ldb * 4
+                            var offset = 0
+                            while offset < depth * 4 {
+                                let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
+                                let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
+                                let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+                                let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
+                                s00 = s00.addingProduct(a0, b0); s01 = s01.addingProduct(a0, b1)
+                                s10 = s10.addingProduct(a1, b0); s11 = s11.addingProduct(a1, b1)
+                                offset += 64
+                            }
+                            store(i + di, j + dj, s00); store(i + di, j + dj + 1, s01)
+                            store(i + di + 1, j + dj, s10); store(i + di + 1, j + dj + 1, s11)
+                        }
+                    }
+#endif
                     j += 4
                 }
             }
