@@ -4,7 +4,10 @@ Each call works for at most ``budget_minutes``, checkpointing where it stops, so
 sequence of calls of the same command. ``--total-hours`` bounds the whole run over all its calls: retraining then
 stops early (at an epoch boundary, its learning-rate schedule cut short) when the next epoch and the final
 evaluation would not fit. Checkpoints and the pipeline state go to ``work`` (not committed); the
-JSON-lines logs, the derived architecture's pictures and the final result go to ``logs`` (meant to be committed).
+JSON-lines logs, the derived architecture (``derived.json``, ``derived.dot``) and the final result go to ``logs``
+(meant to be committed). When ``work`` is lost after the search (a new machine), the next call takes the derived
+architecture from ``logs/derived.json`` and retrains it from scratch: the search is never rerun for a lost
+checkpoint, and a lost retraining's log is kept beside the new one as ``retrain_abandoned_<k>.jsonl``.
 """
 
 import json
@@ -43,7 +46,15 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
     os.makedirs(args.logs, exist_ok=True)
     deadline = time.monotonic() + 60 * args.budget_minutes
     state_path = os.path.join(args.work, "pipeline.json")
-    state = json.load(open(state_path)) if os.path.exists(state_path) else {"stage": "search", "seconds": 0.0}
+    derived_path = os.path.join(args.logs, "derived.json")
+    if os.path.exists(state_path):
+        state = json.load(open(state_path))
+    elif os.path.exists(derived_path):
+        derived = json.load(open(derived_path))
+        state = dict(derived, stage="retrain", seconds=derived["search_seconds"])
+        print(f"{state_path} is missing: retraining the architecture derived in {derived_path} from scratch")
+    else:
+        state = {"stage": "search", "seconds": 0.0}
     chunk_start = [time.monotonic()]
 
     def save_state():
@@ -76,6 +87,11 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
             with open(os.path.join(args.logs, "derived.dot"), "w") as f:
                 f.write(architecture.to_dot())
         save_state()
+        if finished:
+            derived = {key: state[key] for key in ("architecture", "architecture_text", "architecture_string",
+                                                   f"derive_valid_{metric}")}
+            with open(derived_path, "w") as f:
+                json.dump(dict(derived, search_seconds=state["seconds"]), f, indent=1, sort_keys=True)
         if not finished:
             print(f"search paused at epoch {search.state['epoch']}; run again to continue")
             return None
@@ -86,12 +102,18 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
         total_left = lambda: 3600 * args.total_hours - state["seconds"] - (time.monotonic() - chunk_start[0])  # noqa: E731
         checkpoint = os.path.join(args.work, "retrain.ckpt")
         architecture = enas.Architecture.from_json(state["architecture"])
+        log_path = os.path.join(args.logs, "retrain.jsonl")
         if os.path.exists(checkpoint):
             model = enas.Model.load(checkpoint, data=data)
         else:
             model = enas.Model(architecture, data=data, config=dict(retrain_config, epochs=args.retrain_epochs),
                                seed=args.seed)
-        with open(os.path.join(args.logs, "retrain.jsonl"), "a") as log:
+            if os.path.exists(log_path) and os.path.getsize(log_path) > 0:   # a retraining whose checkpoint was lost
+                k = 1
+                while os.path.exists(os.path.join(args.logs, f"retrain_abandoned_{k}.jsonl")):
+                    k += 1
+                os.replace(log_path, os.path.join(args.logs, f"retrain_abandoned_{k}.jsonl"))
+        with open(log_path, "a") as log:
             def record(event):
                 # The architecture is the same in every retraining event (it is in pipeline.json and result.json).
                 log.write(json.dumps({k: v for k, v in event.items() if k != "architecture"}, sort_keys=True) + "\n")

@@ -49,6 +49,34 @@ def test_pipeline_pauses_resumes_and_reports(tmp_path):
     assert [(r["epoch"], r["valid_ppl"]) for r in retraining if r["phase"] == "retrain_valid"] == [(1, final["valid_ppl"])]
 
 
+def test_lost_work_folder_retrains_the_logged_architecture(tmp_path):
+    # A new machine keeps the committed logs but not the checkpoints: the next call retrains the architecture in
+    # logs/derived.json from scratch (no second search), keeps the lost retraining's log, and, seeded, ends with
+    # the same result as the first run.
+    ptb = tmp_path / "data" / "ptb"
+    ptb.mkdir(parents=True)
+    write_tiny_ptb(ptb)
+    env = dict(os.environ, ENAS_DATA=str(tmp_path / "data"))
+    common = ["--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "1", "--retrain-epochs", "2"]
+    assert run(common, env).returncode == 0
+    logs = tmp_path / "logs"
+    first = json.loads((logs / "result.json").read_text())
+    derived = json.loads((logs / "derived.json").read_text())
+    assert derived["architecture_string"] == first["architecture_string"] and derived["search_seconds"] > 0
+    search_log = (logs / "search.jsonl").read_text()
+    for name in os.listdir(tmp_path / "work"):
+        os.remove(tmp_path / "work" / name)
+    (logs / "result.json").unlink()
+    again = run(common, env)
+    assert again.returncode == 0, again.stderr
+    assert "retraining the architecture derived in" in again.stdout
+    second = json.loads((logs / "result.json").read_text())
+    assert (logs / "search.jsonl").read_text() == search_log
+    assert (logs / "retrain_abandoned_1.jsonl").exists()
+    for key in ("architecture_string", "derive_valid_ppl", "valid_ppl", "test_ppl", "retrain_epochs"):
+        assert second[key] == first[key], key
+
+
 def test_total_budget_ends_retraining_early(tmp_path):
     ptb = tmp_path / "data" / "ptb"
     ptb.mkdir(parents=True)
