@@ -39,9 +39,15 @@ let gemmKC = 384
 /// Columns of B packed at once.
 let gemmNC = 2048
 /// Multiply-adds each thread must get before a product is split: waking a pooled GCD thread costs 35–45 µs on
-/// these VMs, about the time of 2^21 multiply-adds, so a much smaller share runs slower on two threads than on one
-/// (32 × 512 × 256 would; 32 × 512 × 512 gains). Lower it if `Parallel` stops paying that wake-up.
+/// these VMs, about the time of 2^21 multiply-adds at AVX-512's rate, so a much smaller share runs slower on two
+/// threads than on one (32 × 512 × 256 would; 32 × 512 × 512 gains). AVX2 multiplies ~3× slower, so its shares can
+/// be 4× smaller: 2^20 took W1s at 2 threads from 994 to 1,191 tokens/s on an AVX2 EPYC (the recurrent cell's
+/// 32 × 256 × 256 products split there).
+#if ENAS_AVX512
 let gemmMinimumWorkPerThread = 1 << 22
+#else
+let gemmMinimumWorkPerThread = 1 << 20
+#endif
 
 /// C = alpha · op(A) · op(B) + beta · C on raw row-major buffers. `beta == 0` ignores C's previous contents
 /// (NaN-safe). Leading dimensions are in elements. Callers validate sizes; this is the kernel layer.

@@ -47,10 +47,14 @@ private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ l
             // Input index of the winner: (oy·S − Pad + ky)·W + (ox + lane)·S − Pad + kx.
             let base = Int32((oy * s - g.padding) * g.width + ox * s - g.padding)
             let index = bestTap &+ lanes &+ base
-            let count = min(16, ow - ox)
-            for j in 0..<count {
-                y[oy * ow + ox + j] = best[j]
-                argmax[oy * ow + ox + j] = index[j]
+            // Whole vectors out (a lane-by-lane store went through the stack: 6% of a W2 step on AVX2).
+            let count = min(16, ow - ox), out = oy * ow + ox
+            if count == 16 {
+                UnsafeMutableRawPointer(y + out).storeBytes(of: best, as: V.self)
+                UnsafeMutableRawPointer(argmax + out).storeBytes(of: index, as: I.self)
+            } else {
+                storePartial(best, y + out, count)
+                withUnsafeBytes(of: index) { UnsafeMutableRawPointer(argmax + out).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
             }
         }
         ox += 16
