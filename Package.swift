@@ -20,8 +20,10 @@ func targetHasAVX512(_ cpu: String) -> Bool {
     return cpu.contains("avx512") || ["cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake",
                                       "sapphirerapids", "graniterapids", "emeraldrapids", "znver4", "znver5"].contains(cpu)
 }
+/// ENAS_AVX512=1 or 0 overrides the detection (=1 on an AVX2 machine runs the AVX-512 tiles' code, spilling, to test it).
+let avx512Tiles = environment["ENAS_AVX512"].map { $0 == "1" } ?? targetHasAVX512(targetCPU)
 let coreFlags: [SwiftSetting] = (targetCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", targetCPU])])
-    + (targetHasAVX512(targetCPU) ? [.define("ENAS_AVX512")] : [])
+    + (avx512Tiles ? [.define("ENAS_AVX512")] : [])
 
 /// The CPython whose packages users want (`$ENAS_PYTHON`, else `python3` on PATH): include dir, LIBDIR, library name.
 func pythonBuildFacts() -> (include: String, libDir: String, library: String)? {

@@ -20,15 +20,20 @@ def write_tiny_ptb(folder):
                 f.write(" " + " ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) + " \n")
 
 
+def tiny_ptb_environment(tmp_path):
+    """Writes the tiny corpus under tmp_path/data/ptb; returns an environment whose ENAS_DATA points there."""
+    ptb = tmp_path / "data" / "ptb"
+    ptb.mkdir(parents=True)
+    write_tiny_ptb(ptb)
+    return dict(os.environ, ENAS_DATA=str(tmp_path / "data"))
+
+
 def run(args, env):
     return subprocess.run([sys.executable, SCRIPT, "--smoke", *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_pipeline_pauses_resumes_and_reports(tmp_path):
-    ptb = tmp_path / "data" / "ptb"
-    ptb.mkdir(parents=True)
-    write_tiny_ptb(ptb)
-    env = dict(os.environ, ENAS_DATA=str(tmp_path / "data"))
+    env = tiny_ptb_environment(tmp_path)
     common = ["--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "2", "--retrain-epochs", "1"]
     first = run(common + ["--budget-minutes", "0"], env)
     assert first.returncode == 0, first.stderr
@@ -53,10 +58,7 @@ def test_lost_work_folder_retrains_the_logged_architecture(tmp_path):
     # A new machine keeps the committed logs but not the checkpoints: the next call retrains the architecture in
     # logs/derived.json from scratch (no second search), keeps the lost retraining's log, and, seeded, ends with
     # the same result as the first run.
-    ptb = tmp_path / "data" / "ptb"
-    ptb.mkdir(parents=True)
-    write_tiny_ptb(ptb)
-    env = dict(os.environ, ENAS_DATA=str(tmp_path / "data"))
+    env = tiny_ptb_environment(tmp_path)
     common = ["--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "1", "--retrain-epochs", "2"]
     assert run(common, env).returncode == 0
     logs = tmp_path / "logs"
@@ -78,10 +80,7 @@ def test_lost_work_folder_retrains_the_logged_architecture(tmp_path):
 
 
 def test_total_budget_ends_retraining_early(tmp_path):
-    ptb = tmp_path / "data" / "ptb"
-    ptb.mkdir(parents=True)
-    write_tiny_ptb(ptb)
-    env = dict(os.environ, ENAS_DATA=str(tmp_path / "data"))
+    env = tiny_ptb_environment(tmp_path)
     # A budget of 0.36 s: the search (not budgeted) overruns it, retraining runs its first epoch (nothing to
     # estimate an epoch from before it) and then stops instead of running the other two.
     result = run(["--work", str(tmp_path / "work"), "--logs", str(tmp_path / "logs"), "--search-epochs", "1",

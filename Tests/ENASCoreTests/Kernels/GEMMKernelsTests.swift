@@ -18,16 +18,25 @@ let gemmCases = gemmSizes.flatMap { s in
     [(false, false), (false, true), (true, false), (true, true)].map { GEMMCase(m: s.0, n: s.1, k: s.2, transA: $0.0, transB: $0.1) }
 }
 
+/// Random op(A), op(B) and C of a product, with padded leading dimensions (padding catches stride bugs).
+struct GEMMOperands {
+    let lda, ldb, ldc: Int
+    let a, b, c: [Float]
+    init(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, rng: inout RandomSource) {
+        (lda, ldb, ldc) = ((transA ? m : k) + 3, (transB ? k : n) + 5, n + 2)
+        a = randomTensor([(transA ? k : m) * lda], rng: &rng).storage
+        b = randomTensor([(transB ? n : k) * ldb], rng: &rng).storage
+        c = randomTensor([m * ldc], rng: &rng).storage
+    }
+}
+
 @Suite("GEMM against a naive triple loop")
 struct GEMMKernelsTests {
     @Test(arguments: gemmCases)
     func matchesReference(_ c: GEMMCase) {
         var rng = RandomSource(seed: UInt64(c.m * 1_000_003 + c.n * 1009 + c.k))
-        // Padded leading dimensions catch stride bugs.
-        let lda = (c.transA ? c.m : c.k) + 3, ldb = (c.transB ? c.k : c.n) + 5, ldc = c.n + 2
-        let a = randomTensor([(c.transA ? c.k : c.m) * lda], rng: &rng).storage
-        let b = randomTensor([(c.transB ? c.n : c.k) * ldb], rng: &rng).storage
-        let c0 = randomTensor([c.m * ldc], rng: &rng).storage
+        let operands = GEMMOperands(m: c.m, n: c.n, k: c.k, transA: c.transA, transB: c.transB, rng: &rng)
+        let (lda, ldb, ldc, a, b, c0) = (operands.lda, operands.ldb, operands.ldc, operands.a, operands.b, operands.c)
         for (alpha, beta) in [(Float(1), Float(0)), (Float(0.5), Float(-1.5))] {
             let expected = naiveGemm(transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k, alpha: alpha, a: a, lda: lda,
                                      b: b, ldb: ldb, beta: beta, c: c0, ldc: ldc)
@@ -172,10 +181,8 @@ struct GEMMNarrowPathTests {
         var rng = RandomSource(seed: UInt64(m * 131 + n * 17 + k))
         for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
             #expect(gemmPacksB(transA: transA, transB: transB, m: m, n: n, k: k))
-            let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
-            let a = randomTensor([(transA ? k : m) * lda], rng: &rng).storage
-            let b = randomTensor([(transB ? n : k) * ldb], rng: &rng).storage
-            let c0 = randomTensor([m * ldc], rng: &rng).storage
+            let operands = GEMMOperands(m: m, n: n, k: k, transA: transA, transB: transB, rng: &rng)
+            let (lda, ldb, ldc, a, b, c0) = (operands.lda, operands.ldb, operands.ldc, operands.a, operands.b, operands.c)
             for (alpha, beta) in [(Float(1), Float(0)), (Float(0.5), Float(-1.5))] {
                 let expected = fusedBlockedGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                                                 b: b, ldb: ldb, beta: beta, c: c0, ldc: ldc)
@@ -199,10 +206,8 @@ struct GEMMNarrowPathTests {
         var rng = RandomSource(seed: UInt64(m * 31 + n * 7 + k))
         for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
             #expect(gemmPacksB(transA: transA, transB: transB, m: m, n: n, k: k))
-            let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 5, ldc = n + 2
-            let a = randomTensor([(transA ? k : m) * lda], rng: &rng).storage
-            let b = randomTensor([(transB ? n : k) * ldb], rng: &rng).storage
-            let c0 = randomTensor([m * ldc], rng: &rng).storage
+            let operands = GEMMOperands(m: m, n: n, k: k, transA: transA, transB: transB, rng: &rng)
+            let (lda, ldb, ldc, a, b, c0) = (operands.lda, operands.ldb, operands.ldc, operands.a, operands.b, operands.c)
             let packed = b.withUnsafeBufferPointer { PackedRightOperand(transB: transB, k: k, n: n, b: $0.baseAddress!, ldb: ldb) }
             for threads in [1, 2] {
                 var plain = c0, prepacked = c0
