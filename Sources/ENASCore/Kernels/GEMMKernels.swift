@@ -290,17 +290,18 @@ private typealias V = SIMD16<Float>
 }
 
 /// Transposes an 8 × 16 block (rows `ld` floats apart) in registers: result q holds columns 2q and 2q+1, each
-/// as 8 lanes (rows 0..<8). Three rounds of interleaving; LLVM lowers each zip to one vpermt2ps.
+/// as 8 lanes (rows 0..<8). Three rounds of interleaving; LLVM lowers each zip to one vpermt2ps. With `rows` = 6
+/// only 6 rows are read (rows 6 and 7 of the result repeat row 5).
 @inline(__always)
-private func transpose8x16(_ src: UnsafePointer<Float>, ld: Int) -> (V, V, V, V, V, V, V, V) {
+private func transpose8x16(_ src: UnsafePointer<Float>, ld: Int, rows: Int = 8) -> (V, V, V, V, V, V, V, V) {
     let s = UnsafeRawPointer(src), stride = ld * 4
     var v0 = s.loadUnaligned(as: V.self), v1 = s.loadUnaligned(fromByteOffset: stride, as: V.self)
     var v2 = s.loadUnaligned(fromByteOffset: 2 * stride, as: V.self)
     var v3 = s.loadUnaligned(fromByteOffset: 3 * stride, as: V.self)
     var v4 = s.loadUnaligned(fromByteOffset: 4 * stride, as: V.self)
     var v5 = s.loadUnaligned(fromByteOffset: 5 * stride, as: V.self)
-    var v6 = s.loadUnaligned(fromByteOffset: 6 * stride, as: V.self)
-    var v7 = s.loadUnaligned(fromByteOffset: 7 * stride, as: V.self)
+    var v6 = rows == 8 ? s.loadUnaligned(fromByteOffset: 6 * stride, as: V.self) : v5
+    var v7 = rows == 8 ? s.loadUnaligned(fromByteOffset: 7 * stride, as: V.self) : v5
     for _ in 0..<3 {
         (v0, v1, v2, v3, v4, v5, v6, v7) = (zipLow(v0, v4), zipHigh(v0, v4), zipLow(v1, v5), zipHigh(v1, v5),
                                             zipLow(v2, v6), zipHigh(v2, v6), zipLow(v3, v7), zipHigh(v3, v7))
@@ -346,6 +347,22 @@ private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<
                     out.storeBytes(of: t.2, toByteOffset: 128, as: V.self); out.storeBytes(of: t.3, toByteOffset: 192, as: V.self)
                     out.storeBytes(of: t.4, toByteOffset: 256, as: V.self); out.storeBytes(of: t.5, toByteOffset: 320, as: V.self)
                     out.storeBytes(of: t.6, toByteOffset: 384, as: V.self); out.storeBytes(of: t.7, toByteOffset: 448, as: V.self)
+                    p += 16
+                }
+            } else if mr == 6 && gemmMR == 6 {
+                // The same transpose with rows 6 and 7 left over: each depth step's 8 lanes are stored whole, in
+                // increasing address order, so the 2 extra lanes land on the next step's first 2 slots and are
+                // overwritten by it. The last block stays short of kc so the scalar tail rewrites its overhang.
+                let src = a + firstRow * lda + depth.lowerBound
+                while p + 16 < kc {
+                    let t = transpose8x16(src + p, ld: lda, rows: 6)
+                    let out = UnsafeMutableRawPointer(dst + p * gemmMR)
+                    func store(_ v: V, _ q: Int) {
+                        out.storeBytes(of: v.lowHalf, toByteOffset: 2 * q * gemmMR * 4, as: SIMD8<Float>.self)
+                        out.storeBytes(of: v.highHalf, toByteOffset: (2 * q + 1) * gemmMR * 4, as: SIMD8<Float>.self)
+                    }
+                    store(t.0, 0); store(t.1, 1); store(t.2, 2); store(t.3, 3)
+                    store(t.4, 4); store(t.5, 5); store(t.6, 6); store(t.7, 7)
                     p += 16
                 }
             }
