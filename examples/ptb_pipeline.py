@@ -26,9 +26,9 @@ SEARCH_CONFIG = {
     "valid_batch_size": 64,
     "derive_samples": 100,
 }
-# Sized from measured step times (2 cores): the search runs ~0.6 s a window (~5 min an epoch with its controller
-# steps); retraining at H 400 runs 0.85–1.0 s a window (6–8 min an epoch with its validation passes; the machine's
-# speed varies by the hour). 18 retraining epochs keep search + retraining under 3 h, so the whole recipe fits in one
+# Sized from measured step times (2 cores of the AVX-512 machine): the search runs ~0.6 s a window (~5 min an epoch
+# with its controller steps); retraining at H 400 runs 0.85–1.0 s a window (6–8 min an epoch with its validation
+# passes; the machine's speed varies by the hour; an AVX2 EPYC took 1.9 s a window, too slow for one session). 18 retraining epochs keep search + retraining under 3 h, so the whole recipe fits in one
 # working session (checkpoints in --work do not outlive a session's machine); TOTAL_HOURS still ends retraining
 # early, at an epoch boundary, rather than overrun the 4 h budget. With that few epochs the dropouts are lighter than
 # enas_lm's hundreds-of-epochs run; lr 20 holds for 10 epochs (valid ppl was still falling ~8 per 3 epochs there),
