@@ -62,8 +62,8 @@ func loadPartial(_ p: UnsafePointer<Float>, _ count: Int) -> FloatVector {
 
 /// The low `count` < 16 lanes of v to p.
 @inline(__always)
-func storePartial(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-    withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+func storePartial<Scalar: SIMDScalar>(_ v: SIMD16<Scalar>, _ p: UnsafeMutablePointer<Scalar>, _ count: Int) {
+    withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress!, byteCount: count * MemoryLayout<Scalar>.stride) }
 }
 
 /// out[i] = f(x[i]) over n floats (f lane-wise).

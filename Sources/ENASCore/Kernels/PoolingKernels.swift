@@ -54,7 +54,7 @@ private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ l
                 UnsafeMutableRawPointer(argmax + out).storeBytes(of: index, as: I.self)
             } else {
                 storePartial(best, y + out, count)
-                withUnsafeBytes(of: index) { UnsafeMutableRawPointer(argmax + out).copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+                storePartial(index, argmax + out, count)
             }
         }
         ox += 16
