@@ -26,22 +26,23 @@ SEARCH_CONFIG = {
     "valid_batch_size": 64,
     "derive_samples": 100,
 }
-# Sized from measured step times (2 cores of the AVX-512 machine): the search runs ~0.6 s a window (~5 min an epoch
-# with its controller steps); retraining at H 400 runs 0.85–1.0 s a window (6–8 min an epoch with its validation
-# passes; the machine's speed varies by the hour; an AVX2 EPYC took 1.9 s a window, too slow for one session). 18 retraining epochs keep search + retraining under 3 h, so the whole recipe fits in one
-# working session (checkpoints in --work do not outlive a session's machine); TOTAL_HOURS still ends retraining
-# early, at an epoch boundary, rather than overrun the 4 h budget. With that few epochs the dropouts are lighter than
-# enas_lm's hundreds-of-epochs run; lr 20 holds for 10 epochs (valid ppl was still falling ~8 per 3 epochs there),
-# then decays ×0.8 an epoch, and the last 6 epochs' weights are averaged (evaluation uses the average).
+# Sized from measured step times on 2 cores: the search runs ~0.6 s a window on the AVX-512 machine (~5 min an epoch
+# with its controller steps; 35 min for the 6 epochs). Retraining at H 400 runs 0.85–1.0 s a window there (6–8 min an
+# epoch), but 1.9–3 s on the AVX2 EPYC the project moved to (13–21 min an epoch, the speed varying by the hour), so
+# 4 h hold 9–14 retraining epochs there and TOTAL_HOURS ends retraining at an epoch boundary rather than overrun.
+# The schedule is shaped so that such an early end still gets the decayed-lr and averaged epochs that matter most
+# with so few epochs: lr 20 for 5 epochs (valid ppl fell ~12 an epoch there in the lost run), then ×0.75 an epoch,
+# and the weights of every epoch from 7 on averaged (evaluation uses the average). The dropouts are lighter than
+# enas_lm's, whose run lasts hundreds of epochs.
 RETRAIN_CONFIG = {
     "child": {"hidden_size": 400, "init_scale": 0.04, "embedding_dropout": 0.1, "input_dropout": 0.2,
               "cell_input_dropout": 0.45, "hidden_dropout": 0.15, "output_dropout": 0.45},
     "training": {"batch_size": 64, "bptt": 35, "gradient_clip": 0.25, "weight_decay": 1e-6,
-                 "learning_rate": {"kind": "exponential_decay", "initial": 20, "factor": 0.8, "start_epoch": 10}},
-    "averaging_start_epoch": 12,
+                 "learning_rate": {"kind": "exponential_decay", "initial": 20, "factor": 0.75, "start_epoch": 5}},
+    "averaging_start_epoch": 7,
 }
 TOTAL_HOURS = 4  # the recipe's wall-clock budget: retraining ends early rather than overrun it
-SEARCH_EPOCHS, RETRAIN_EPOCHS = 6, 18
+SEARCH_EPOCHS, RETRAIN_EPOCHS = 6, 12
 VALID_EVERY = 3  # a validation pass costs ~20 s at H 400
 
 
