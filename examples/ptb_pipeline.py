@@ -27,8 +27,8 @@ SEARCH_CONFIG = {
     "derive_samples": 100,
 }
 # Sized from measured step times on 2 cores: the search runs ~0.6 s a window on the AVX-512 machine (~5 min an epoch
-# with its controller steps; 35 min for the 6 epochs). Retraining at H 400 runs 0.85–1.0 s a window there (6–8 min an
-# epoch), but 1.9–3 s on the AVX2 EPYC the project moved to (13–21 min an epoch, the speed varying by the hour), so
+# with its controller steps; 35 min for the 6 epochs). Retraining at H 400 runs 0.85–1.0 s a window there (6–8 min
+# an epoch), but 1.9–3 s on the AVX2 EPYC the project moved to (13–21 min an epoch, the speed varying by the hour), so
 # 4 h hold 9–14 retraining epochs there and TOTAL_HOURS ends retraining at an epoch boundary rather than overrun.
 # The schedule is shaped so that such an early end still gets the decayed-lr and averaged epochs that matter most
 # with so few epochs: lr 20 for 5 epochs (valid ppl fell ~12 an epoch there in the lost run), then ×0.75 an epoch,
