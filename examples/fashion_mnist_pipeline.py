@@ -85,4 +85,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(resumable_pipeline.exit_code(main))

@@ -7,7 +7,9 @@ evaluation would not fit. Checkpoints and the pipeline state go to ``work`` (not
 JSON-lines logs, the derived architecture (``derived.json``, ``derived.dot``) and the final result go to ``logs``
 (meant to be committed). When ``work`` is lost after the search (a new machine), the next call takes the derived
 architecture from ``logs/derived.json`` and retrains it from scratch: the search is never rerun for a lost
-checkpoint, and a lost retraining's log is kept beside the new one as ``retrain_abandoned_<k>.jsonl``.
+checkpoint, and a lost retraining's log is kept beside the new one as ``retrain_abandoned_<k>.jsonl``. Ctrl-C
+pauses like the budget does (the run stops at a step boundary and everything is saved), then raises
+KeyboardInterrupt; ``exit_code`` turns that into the shell's 130.
 """
 
 import json
@@ -56,6 +58,14 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
     else:
         state = {"stage": "search", "seconds": 0.0}
     chunk_start = [time.monotonic()]
+    interrupted = False
+
+    def paused(interrupted):
+        """A paused chunk's return: None, or KeyboardInterrupt passed on once everything is saved."""
+        if interrupted:
+            print("interrupted: everything is saved; run again to continue")
+            raise KeyboardInterrupt
+        return None
 
     def save_state():
         state["seconds"] += time.monotonic() - chunk_start[0]
@@ -74,7 +84,10 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
         else:
             search = enas.Search(space=space, data=data, config=dict(search_config, epochs=args.search_epochs),
                                  seed=args.seed)
-        finished = search.run(callback=in_budget)   # the config's remaining epochs
+        try:
+            finished = search.run(callback=in_budget)   # the config's remaining epochs
+        except KeyboardInterrupt:  # stopped at a step boundary: save as for a pause, then pass the interrupt on
+            interrupted, finished = True, False
         search.save(checkpoint)
         with open(os.path.join(args.logs, "search.jsonl"), "w") as log:
             for record in search.history:
@@ -94,7 +107,7 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
                 json.dump(dict(derived, search_seconds=state["seconds"]), f, indent=1, sort_keys=True)
         if not finished:
             print(f"search paused at epoch {search.state['epoch']}; run again to continue")
-            return None
+            return paused(interrupted)
 
     if state["stage"] == "retrain":
         retrain_start = time.monotonic()
@@ -118,27 +131,36 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
                 # The architecture is the same in every retraining event (it is in pipeline.json and result.json).
                 log.write(json.dumps({k: v for k, v in event.items() if k != "architecture"}, sort_keys=True) + "\n")
                 return in_budget(event)
-            # One epoch a call (a resumed chunk first finishes the epoch it stopped in), so the validation metric
-            # can be logged every `valid_every` epochs: the curve that tells whether more epochs would pay.
-            finished = True
-            while finished and model.info["epoch"] < model.info["epochs"]:
-                done = model.info["epoch"]
-                if args.total_hours is not None and done > 0:
-                    # The average epoch so far (its validation passes included) and the final valid + test passes.
-                    needed = retrain_seconds() / done + 2.5 * state.get("valid_pass_seconds", 30.0)
-                    if needed > total_left():
-                        state["stopped_by_total_budget"] = True
-                        print(f"retraining ends at epoch {done} of {model.info['epochs']}: the next epoch and the "
-                              f"evaluation (~{needed:.0f} s) would not fit in the {args.total_hours} h budget")
-                        break
-                finished = model.train(epochs=1, callback=record)
-                epoch = model.info["epoch"]
-                if finished and valid_every > 0 and (epoch % valid_every == 0 or epoch == model.info["epochs"]):
-                    started = time.monotonic()
-                    valid = model.evaluate("valid")
-                    state["valid_pass_seconds"] = time.monotonic() - started
-                    log.write(json.dumps({"phase": "retrain_valid", "epoch": epoch, f"valid_{metric}": valid}) + "\n")
-                    log.flush()
+
+            def train_epochs():
+                """One epoch a call (a resumed chunk first finishes the epoch it stopped in), so the validation
+                metric can be logged every `valid_every` epochs: the curve that tells whether more epochs would pay.
+                Returns whether retraining is over (all epochs, or the total budget reached)."""
+                while model.info["epoch"] < model.info["epochs"]:
+                    done = model.info["epoch"]
+                    if args.total_hours is not None and done > 0:
+                        # The average epoch so far (its validation passes included) and the final valid + test passes.
+                        needed = retrain_seconds() / done + 2.5 * state.get("valid_pass_seconds", 30.0)
+                        if needed > total_left():
+                            state["stopped_by_total_budget"] = True
+                            print(f"retraining ends at epoch {done} of {model.info['epochs']}: the next epoch and "
+                                  f"the evaluation (~{needed:.0f} s) would not fit in the {args.total_hours} h budget")
+                            return True
+                    if not model.train(epochs=1, callback=record):
+                        return False
+                    epoch = model.info["epoch"]
+                    if valid_every > 0 and (epoch % valid_every == 0 or epoch == model.info["epochs"]):
+                        started = time.monotonic()
+                        valid = model.evaluate("valid")
+                        state["valid_pass_seconds"] = time.monotonic() - started
+                        log.write(json.dumps({"phase": "retrain_valid", "epoch": epoch, f"valid_{metric}": valid}) + "\n")
+                        log.flush()
+                return True
+
+            try:
+                finished = train_epochs()
+            except KeyboardInterrupt:  # stopped at a step (or evaluation) boundary: save as for a pause, then pass it on
+                interrupted, finished = True, False
         model.save(checkpoint)
         if finished:
             state.update(stage="done", num_params=model.num_params, retrain_epochs=model.info["epoch"])
@@ -150,7 +172,7 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
         save_state()
         if not finished:
             print("retraining paused; run again to continue")
-            return None
+            return paused(interrupted)
 
     keys = ["architecture_text", "architecture_string", f"derive_valid_{metric}", f"valid_{metric}", f"test_{metric}",
             "num_params", "num_params_without_auxiliary", "retrain_epochs", "stopped_by_total_budget", "seconds"]
@@ -159,3 +181,11 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
         json.dump(result, f, indent=1, sort_keys=True)
     print(json.dumps(result, indent=1, sort_keys=True))
     return result
+
+
+def exit_code(main):
+    """Runs a recipe's ``main()``: its return value, or 130 (the shell's code for Ctrl-C) after an interrupt."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return 130

@@ -4,8 +4,10 @@ runs out of budget mid-search, then calls that resume until the final result is 
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(REPOSITORY, "examples", "ptb_pipeline.py")
@@ -90,6 +92,36 @@ def test_total_budget_ends_retraining_early(tmp_path):
     final = json.loads((tmp_path / "logs" / "result.json").read_text())
     assert final["retrain_epochs"] == 1 and final["stopped_by_total_budget"] is True
     assert final["test_ppl"] > 1
+
+
+def test_ctrl_c_saves_the_chunk_and_the_resumed_run_ends_as_an_uninterrupted_one(tmp_path):
+    env = tiny_ptb_environment(tmp_path)
+    options = ["--search-epochs", "1", "--retrain-epochs", "40", "--total-hours", "100"]
+    straight = run(["--work", str(tmp_path / "straight"), "--logs", str(tmp_path / "straight_logs"), *options], env)
+    assert straight.returncode == 0, straight.stderr
+    expected = json.loads((tmp_path / "straight_logs" / "result.json").read_text())
+
+    logs = tmp_path / "logs"
+    common = ["--work", str(tmp_path / "work"), "--logs", str(logs), *options]
+    process = subprocess.Popen([sys.executable, SCRIPT, "--smoke", *common], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    # Retraining flushes its log at every validation pass (each 3 epochs): interrupt once the first one is there.
+    deadline = time.monotonic() + 120
+    while not ((logs / "retrain.jsonl").exists() and (logs / "retrain.jsonl").stat().st_size > 0):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted: everything is saved" in stdout and "Traceback" not in stderr
+    state = json.loads((tmp_path / "work" / "pipeline.json").read_text())
+    assert state["stage"] == "retrain" and (tmp_path / "work" / "retrain.ckpt").exists()
+
+    resumed = run(common, env)
+    assert resumed.returncode == 0, resumed.stderr
+    final = json.loads((logs / "result.json").read_text())
+    for key in ("architecture_string", "valid_ppl", "test_ppl", "retrain_epochs"):
+        assert final[key] == expected[key], key
 
 
 def test_fashion_mnist_pipeline_runs_to_a_result_in_chunks(tmp_path):
