@@ -81,6 +81,7 @@ def test_ctrl_c_and_ctrl_d_under_a_pty(repl):
     child.expect_exact("In [2]: ")
     child.sendline("'still here'")
     child.expect_exact("Out[2]: 'still here'")
+    child.expect_exact("In [3]: ")  # Ctrl-D typed ahead of the prompt is lost when readline switches the tty mode
     child.sendeof()
     child.expect(pexpect.EOF)
     child.close()
@@ -109,6 +110,7 @@ def test_ctrl_c_stops_a_search_at_a_step_boundary(repl):
     child.expect_exact("Out[5]: (False, True, True)")
     child.sendline("s.run(epochs=1, progress=False)")  # resumes
     child.expect_exact("Out[6]: True")
+    child.expect_exact("In [7]: ")  # Ctrl-D typed ahead of the prompt is lost when readline switches the tty mode
     child.sendeof()
     child.expect(pexpect.EOF)
     child.close()
