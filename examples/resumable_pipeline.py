@@ -60,8 +60,8 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
     chunk_start = [time.monotonic()]
     interrupted = False
 
-    def paused(interrupted):
-        """A paused chunk's return: None, or KeyboardInterrupt passed on once everything is saved."""
+    def paused():
+        """A paused chunk's return: None, or (after Ctrl-C) KeyboardInterrupt passed on once everything is saved."""
         if interrupted:
             print("interrupted: everything is saved; run again to continue")
             raise KeyboardInterrupt
@@ -107,7 +107,7 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
                 json.dump(dict(derived, search_seconds=state["seconds"]), f, indent=1, sort_keys=True)
         if not finished:
             print(f"search paused at epoch {search.state['epoch']}; run again to continue")
-            return paused(interrupted)
+            return paused()
 
     if state["stage"] == "retrain":
         retrain_start = time.monotonic()
@@ -159,7 +159,7 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
 
             try:
                 finished = train_epochs()
-            except KeyboardInterrupt:  # stopped at a step (or evaluation) boundary: save as for a pause, then pass it on
+            except KeyboardInterrupt:  # stopped at a step (or evaluation) boundary: save, then pass it on
                 interrupted, finished = True, False
         model.save(checkpoint)
         if finished:
@@ -172,7 +172,7 @@ def run(args, data, space, search_config, retrain_config, metric, valid_every=0)
         save_state()
         if not finished:
             print("retraining paused; run again to continue")
-            return paused(interrupted)
+            return paused()
 
     keys = ["architecture_text", "architecture_string", f"derive_valid_{metric}", f"valid_{metric}", f"test_{metric}",
             "num_params", "num_params_without_auxiliary", "retrain_epochs", "stopped_by_total_budget", "seconds"]
