@@ -50,10 +50,8 @@ func runRecurrent(_ id: String, _ w: RecurrentWorkload, minTime: Double, minSamp
     var lastLoss: Float = 0
     let (seconds, calls) = measure(minTime: minTime, minSamples: minSamples) {
         do {
-            let result = try model.forward(window: windows[next % windowCount], batchSize: w.batch, hidden: hidden,
-                                           architecture: cell, training: true, rng: &dropoutRng,
-                                           lossScale: 1 / Float(w.batch))
-            try result.objective.backward()
+            let result = try model.trainingPass(window: windows[next % windowCount], batchSize: w.batch, hidden: hidden,
+                                                architecture: cell, rng: &dropoutRng, lossScale: 1 / Float(w.batch))
             _ = try clipGradientsByGlobalNorm(parameters, maxNorm: 10)
             optimizer.step(parameters)
             model.zeroGrad()

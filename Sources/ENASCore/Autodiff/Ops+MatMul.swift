@@ -30,7 +30,10 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
                     }
                 } }
             }
-            if b.requiresGrad {
+            if b.requiresGrad && !transposeA && !transposeB, let batch = packs?.gradientBatch(for: b),
+               batch.collect(input: a.value, gradient: g) {
+                // dB = Aᵀ · g, summed with the scope's other products of B (`WeightGradientBatch`).
+            } else if b.requiresGrad {
                 // dB = op(A)ᵀ · g (or its transpose when B was read transposed).
                 a.value.withPointer { ap in b.accumulateGrad { db in
                     if transposeB {
@@ -55,7 +58,8 @@ public func linear(_ x: Variable, _ w: Variable, _ b: Variable?) throws -> Varia
 /// weight at every time step, forward (W) and in the gradient of its input (Wᵀ), and packing it anew for each of
 /// those 64-row products was ~10% of a PTB retraining step. Build one per forward pass — it lives as long as the
 /// tape's closures that captured it — and do not change the weights while it lives (the optimizer steps after the
-/// backward pass). Results are bit-identical to unpacked products.
+/// backward pass). Results are bit-identical to unpacked products. The same scope sums each leaf weight's gradient
+/// over its products in a few deep products (`WeightGradientBatch`), which rounds differently from per-product sums.
 public final class PackedWeightCache {
     private struct Key: Hashable {
         let variable: ObjectIdentifier
@@ -63,6 +67,7 @@ public final class PackedWeightCache {
     }
     /// The variable is held so that its identity cannot be reused by another while the cache lives.
     private var entries: [Key: (variable: Variable, packed: PackedRightOperand)] = [:]
+    private var gradientBatches: [ObjectIdentifier: WeightGradientBatch] = [:]
 
     public init() {}
 
@@ -76,5 +81,15 @@ public final class PackedWeightCache {
         let packed = w.value.withPointer { PackedRightOperand(transB: transB, k: k, n: n, b: $0, ldb: w.shape[1]) }
         entries[key] = (w, packed)
         return packed
+    }
+
+    /// The batch that sums leaf `w`'s gradient over this scope's products (nil for an op result, whose gradient
+    /// must be complete before its own backward closure runs).
+    func gradientBatch(for w: Variable) -> WeightGradientBatch? {
+        guard w.backwardFunction == nil else { return nil }
+        if let batch = gradientBatches[ObjectIdentifier(w)] { return batch }
+        let batch = WeightGradientBatch(weight: w)
+        gradientBatches[ObjectIdentifier(w)] = batch
+        return batch
     }
 }

@@ -26,7 +26,8 @@ extension Variable {
     }
 
     /// Back-propagates from this scalar: topological order of the recorded graph, then each node's closure in
-    /// reverse. Leaf gradients accumulate (call `zeroGrad` between steps); intermediate gradients are released.
+    /// reverse. Leaf gradients accumulate (call `zeroGrad` between steps) and are complete when it returns (batched
+    /// weight gradients are summed at the end); intermediate gradients are released.
     public func backward() throws {
         try ensureShape(value.count == 1, "[backward] needs a scalar loss, got shape \(Shape.describe(shape))")
         guard requiresGrad else { return }
@@ -42,10 +43,12 @@ extension Variable {
             }
         }
         accumulateGrad(Tensor(zeros: value.shape, value: 1))
-        for node in order.reversed() {
-            guard let g = node.grad, let function = node.backwardFunction else { continue }
-            function(g)
-            node.grad = nil
+        BackwardPass.run {
+            for node in order.reversed() {
+                guard let g = node.grad, let function = node.backwardFunction else { continue }
+                function(g)
+                node.grad = nil
+            }
         }
     }
 }

@@ -61,6 +61,11 @@ public final class Variable {
     public func zeroGrad() { grad = nil }
 }
 
+/// A new leaf over `v`'s value (the same storage until either side writes) with its own gradient.
+func leafReplica(_ v: Variable) -> Variable {
+    Variable(v.value, requiresGrad: v.requiresGrad, name: v.name)
+}
+
 extension Variable: CustomStringConvertible {
     public var description: String { "Variable(\(name.isEmpty ? "" : name + ", ")\(value))" }
 }

@@ -22,6 +22,12 @@ public struct LanguageModelBatches: Sendable {
         public let targets: [Int32]
         public let length: Int
         public let start: Int
+
+        /// Batch rows `rows` of this window (a row block of a data-parallel step).
+        func rows(_ rows: Range<Int>) -> Window {
+            let span = rows.lowerBound * length..<rows.upperBound * length
+            return Window(inputs: Array(inputs[span]), targets: Array(targets[span]), length: length, start: start)
+        }
     }
 
     /// The window of `length` steps starting at `start` (clamped so targets stay inside the columns).

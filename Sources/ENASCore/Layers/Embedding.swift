@@ -7,6 +7,11 @@ public final class Embedding: Layer {
         table = makeParameter("\(name).table", [vocabulary, width], initializer, rng: &rng)
     }
 
+    /// An embedding over `table` (a replica's leaf reading another embedding's tensor).
+    init(table: Variable) {
+        self.table = table
+    }
+
     public var parameters: [Variable] { [table] }
     public var vocabulary: Int { table.shape[0] }
     public var width: Int { table.shape[1] }

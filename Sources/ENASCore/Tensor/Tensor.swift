@@ -63,6 +63,14 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         try Tensor(shape: newShape, storage: storage)
     }
 
+    /// Rows `rows` along the first axis (a row block of a batch).
+    func rows(_ rows: Range<Int>) -> Tensor {
+        let rowSize = shape.dropFirst().reduce(1, *)
+        return makeTensor([rows.count] + shape.dropFirst()) { out in
+            withPointer { out.update(from: $0 + rows.lowerBound * rowSize, count: rows.count * rowSize) }
+        }
+    }
+
     public var description: String {
         let head = storage.prefix(8).map { String(format: "%.4g", $0) }.joined(separator: ", ")
         return "Tensor\(Shape.describe(shape))[\(head)\(count > 8 ? ", …" : "")]"

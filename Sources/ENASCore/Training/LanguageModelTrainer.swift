@@ -99,9 +99,8 @@ public final class LanguageModelTrainer {
         let window = try batches.window(start: cursor, length: length)
         let parameters = try model.parameters(for: architecture)
         for p in parameters { p.zeroGrad() }
-        let result = try model.forward(window: window, batchSize: config.batchSize, hidden: hidden,
-                                       architecture: architecture, training: true, rng: &dropoutRNG)
-        try result.objective.backward()
+        let result = try model.trainingPass(window: window, batchSize: config.batchSize, hidden: hidden,
+                                            architecture: architecture, rng: &dropoutRNG)
         let norm = try clipGradientsByGlobalNorm(parameters, maxNorm: config.gradientClip)
         let rate = config.learningRate.schedule.rate(atEpoch: progress) * Float(window.length) / Float(config.bptt)
         optimizer.learningRate = rate

@@ -35,6 +35,10 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "matmul NT", shapes: [[5, 7], [33, 7]]) { try matmul($0[0], $0[1], transposeB: true) },
     GradientCase(name: "matmul TN", shapes: [[7, 5], [7, 33]]) { try matmul($0[0], $0[1], transposeA: true) },
     GradientCase(name: "matmul TT", shapes: [[7, 5], [33, 7]]) { try matmul($0[0], $0[1], transposeA: true, transposeB: true) },
+    GradientCase(name: "matmul, weight gradient batched over a scope", shapes: [[5, 7], [7, 33]]) {
+        let packs = PackedWeightCache()
+        return try add(matmul($0[0], $0[1], packs: packs), matmul(tanh($0[0]), $0[1], packs: packs))
+    },
     GradientCase(name: "linear", shapes: [[4, 9], [9, 6], [6]]) { try linear($0[0], $0[1], $0[2]) },
     GradientCase(name: "tanh", shapes: [[3, 19]]) { tanh($0[0]) },
     GradientCase(name: "sigmoid", shapes: [[3, 19]]) { sigmoid($0[0]) },

@@ -47,9 +47,10 @@ struct RecurrentLanguageModelTests {
         #expect(weightFailures.isEmpty, "\(weightFailures.prefix(4))")
     }
 
-    /// Two time steps reading the window's packed weights give the same bits, forward and backward, as unpacked
-    /// products (H = 130 and 9 rows: the products take the packing path).
-    @Test func packedWeightsGiveTheSameBits() throws {
+    /// Two time steps reading the window's packed weights give the same bits, forward and in the inputs' gradients,
+    /// as unpacked products (H = 130 and 9 rows: the products take the packing path); the weights' gradients, summed
+    /// over both steps in one product, agree up to rounding.
+    @Test func packedWeightsGiveTheSameResults() throws {
         let cell = try RecurrentCellArchitecture.parse("0 0 0 1 1 2 1 0 3", encoding: .firstCode)
         var rng = RandomSource(seed: 4)
         let weights = try SharedRecurrentCell(hiddenSize: 130, nodeCount: 5, architecture: cell, initScale: 0.1, rng: &rng)
@@ -64,7 +65,12 @@ struct RecurrentLanguageModelTests {
             try sumAll(multiply(state, mask: readout)).backward()
             return [state.value.storage, xv.grad!.storage, hv.grad!.storage] + (try weights.parameters(for: cell)).map { $0.grad!.storage }
         }
-        #expect(try run(nil) == run(PackedWeightCache()))
+        let (unpacked, packed) = (try run(nil), try run(PackedWeightCache()))
+        #expect(packed[..<3] == unpacked[..<3])
+        for (p, u) in zip(packed[3...], unpacked[3...]) {
+            let scale = u.map(abs).max()!
+            #expect(zip(p, u).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+        }
     }
 
     /// Identity nodes chained over a window with large weights: without the per-step norm guard the state grows

@@ -52,6 +52,18 @@ public final class RecurrentLanguageModel: Layer {
                                        initScale: config.initScale, rng: &rng)
     }
 
+    private init(config: RecurrentModelConfig, embedding: Embedding, cell: SharedRecurrentCell) {
+        (self.config, self.embedding, self.cell) = (config, embedding, cell)
+    }
+
+    /// A model of `architecture` whose leaf variables read this model's weight tensors, so that a backward pass on
+    /// another thread accumulates its gradients apart (`trainingPass`). Drop it before the weights change: while it
+    /// holds them, an in-place update would copy them.
+    func replica(for architecture: RecurrentCellArchitecture) throws -> RecurrentLanguageModel {
+        RecurrentLanguageModel(config: config, embedding: Embedding(table: leafReplica(embedding.table)),
+                               cell: try cell.replica(for: architecture))
+    }
+
     public var parameters: [Variable] { embedding.parameters + cell.parameters }
 
     /// What a child with `architecture` trains: the embedding, W_0 and its node matrices.
@@ -80,25 +92,28 @@ public final class RecurrentLanguageModel: Layer {
     public func forward(window: LanguageModelBatches.Window, batchSize: Int, hidden: Tensor,
                         architecture: RecurrentCellArchitecture, training: Bool, rng: inout RandomSource,
                         lossScale: Float? = nil) throws -> WindowResult {
-        let (b, t, h) = (batchSize, window.length, config.hiddenSize)
+        try validate(window: window, batchSize: batchSize, hidden: hidden, architecture: architecture)
+        let dropout = training ? WindowDropout(config, window: window, batchSize: batchSize, rng: &rng) : .none
+        return try forwardRows(window: window, hidden: hidden, architecture: architecture, training: training,
+                               dropout: dropout, tokenWeight: lossScale, batchShare: 1)
+    }
+
+    func validate(window: LanguageModelBatches.Window, batchSize b: Int, hidden: Tensor,
+                  architecture: RecurrentCellArchitecture) throws {
+        let (t, h) = (window.length, config.hiddenSize)
         try ensureShape(hidden.shape == [b, h], "[language model] hidden state \(Shape.describe(hidden.shape)) must be (\(b), \(h))")
         try ensureShape(window.inputs.count == b * t, "[language model] window has \(window.inputs.count) tokens, expected \(b)×\(t)")
         try ensureArgument(architecture.nodeCount == config.nodeCount,
                            "[language model] architecture has \(architecture.nodeCount) nodes, the model \(config.nodeCount)")
-        // Masks fixed across the window (variational dropout) and per-word keep factors (embedding dropout).
-        func mask(_ rate: Float) -> Tensor? { training && rate > 0 ? Dropout.mask([b, h], rate: rate, rng: &rng) : nil }
-        var wordKeep: [Int32: Float] = [:]
-        if training && config.embeddingDropout > 0 {
-            for id in Set(window.inputs).sorted() { wordKeep[id] = rng.nextFloat() < config.embeddingDropout ? 0 : 1 / (1 - config.embeddingDropout) }
-        }
-        let inputMask = mask(config.inputDropout), cellInputMask = mask(config.cellInputDropout)
-        let layerMask = mask(config.hiddenDropout), outputMask = mask(config.outputDropout)
-        var combinedInput: Tensor? = nil
-        if let a = inputMask ?? cellInputMask {
-            combinedInput = a
-            if let inputMask, let cellInputMask { for k in 0..<(b * h) { combinedInput!.storage[k] = inputMask.storage[k] * cellInputMask.storage[k] } }
-        }
+    }
 
+    /// The forward pass over the rows of `window` and `hidden` (all of a batch, or one row block of it) with dropout
+    /// already drawn for them. The objective is the summed cross-entropy × `tokenWeight` (nil: the mean over these
+    /// rows) plus the slowness term's mean over these rows × `batchShare` (their fraction of the batch), so the row
+    /// blocks' objectives add up to the whole batch's.
+    func forwardRows(window: LanguageModelBatches.Window, hidden: Tensor, architecture: RecurrentCellArchitecture,
+                     training: Bool, dropout: WindowDropout, tokenWeight: Float?, batchShare: Float) throws -> WindowResult {
+        let (b, t, h) = (hidden.shape[0], window.length, config.hiddenSize)
         var state = Variable(hidden)
         let packs = PackedWeightCache()   // the weights stay fixed until the optimizer steps after backward
         var outputs: [Variable] = []
@@ -106,12 +121,14 @@ public final class RecurrentLanguageModel: Layer {
         for step in 0..<t {
             let ids = (0..<b).map { window.inputs[$0 * t + step] }
             var x = try embedding(ids)
-            if combinedInput != nil || !wordKeep.isEmpty {
-                var m = combinedInput ?? Tensor(zeros: [b, h], value: 1)
-                if !wordKeep.isEmpty { for r in 0..<b { let k = wordKeep[ids[r]]!; for c in 0..<h { m.storage[r * h + c] *= k } } }
+            if dropout.input != nil || !dropout.wordKeep.isEmpty {
+                var m = dropout.input ?? Tensor(zeros: [b, h], value: 1)
+                if !dropout.wordKeep.isEmpty {
+                    for r in 0..<b { let k = dropout.wordKeep[ids[r]]!; for c in 0..<h { m.storage[r * h + c] *= k } }
+                }
                 x = try multiply(x, mask: m)
             }
-            state = try cell.step(x: x, hidden: state, architecture: architecture, layerMask: layerMask, packs: packs)
+            state = try cell.step(x: x, hidden: state, architecture: architecture, layerMask: dropout.layer, packs: packs)
             if let scales = normGuardScales(state.value, limit: config.hiddenNormLimit) {
                 state = try multiply(state, mask: scales)
             }
@@ -119,7 +136,7 @@ public final class RecurrentLanguageModel: Layer {
         }
         let stacked = try concat(outputs)                       // (B, T·H): row b holds h_0 … h_{T−1}
         var top = stacked
-        if let outputMask {
+        if let outputMask = dropout.output {
             var m = Tensor(zeros: [b, t * h])
             for r in 0..<b { for s in 0..<t { for c in 0..<h { m.storage[(r * t + s) * h + c] = outputMask.storage[r * h + c] } } }
             top = try multiply(stacked, mask: m)
@@ -127,11 +144,11 @@ public final class RecurrentLanguageModel: Layer {
         let logits = try embedding.logits(try reshape(top, [b * t, h]))    // (B·T, V), row b·T + s
         let crossEntropy = try softmaxCrossEntropy(logits, labels: window.targets)
         var objective = crossEntropy
-        if let lossScale {
-            objective = scale(crossEntropy, by: lossScale * Float(b * t))
+        if let tokenWeight {
+            objective = scale(crossEntropy, by: tokenWeight * Float(b * t))
         }
         if training && config.slownessWeight > 0 && t >= 2 {
-            objective = try add(objective, scale(try meanSquaredStepDifference(stacked, steps: t), by: config.slownessWeight))
+            objective = try add(objective, scale(try meanSquaredStepDifference(stacked, steps: t), by: config.slownessWeight * batchShare))
         }
         guard crossEntropy.value.scalar.isFinite else {
             throw ENASError.numeric("[language model] cross-entropy is \(crossEntropy.value.scalar)")
@@ -154,28 +171,5 @@ public final class RecurrentLanguageModel: Layer {
             }
         }
         return scales
-    }
-
-    /// Mean cross-entropy per token over a whole split read in fixed windows (evaluation: no dropout, no graph).
-    /// Perplexity is exp of the result.
-    public func evaluate(_ batches: LanguageModelBatches, architecture: RecurrentCellArchitecture, bptt: Int,
-                         maxWindows: Int? = nil) throws -> Double {
-        var hidden = Tensor(zeros: [batches.batchSize, config.hiddenSize])
-        var total = 0.0, tokens = 0
-        var rng = RandomSource(seed: 0)
-        try withoutGradients {
-            var start = 0, windows = 0
-            while start < batches.columnLength - 1 && windows < (maxWindows ?? .max) {
-                let window = try batches.window(start: start, length: bptt)
-                let result = try forward(window: window, batchSize: batches.batchSize, hidden: hidden,
-                                         architecture: architecture, training: false, rng: &rng)
-                total += Double(result.crossEntropy) * Double(window.length * batches.batchSize)
-                tokens += window.length * batches.batchSize
-                hidden = result.finalHidden
-                start += window.length
-                windows += 1
-            }
-        }
-        return total / Double(max(1, tokens))
     }
 }

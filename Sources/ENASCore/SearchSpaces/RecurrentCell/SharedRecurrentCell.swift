@@ -41,6 +41,21 @@ public final class SharedRecurrentCell: Layer {
         orderedKeys = keys
     }
 
+    private init(hiddenSize: Int, nodeCount: Int, inputWeight: Variable, nodeWeights: [Key: Variable], orderedKeys: [Key]) {
+        (self.hiddenSize, self.nodeCount, self.inputWeight) = (hiddenSize, nodeCount, inputWeight)
+        (self.nodeWeights, self.orderedKeys) = (nodeWeights, orderedKeys)
+    }
+
+    /// A fixed cell of `architecture` whose leaf variables read this cell's weight tensors (see
+    /// `RecurrentLanguageModel.replica(for:)`).
+    func replica(for architecture: RecurrentCellArchitecture) throws -> SharedRecurrentCell {
+        let keys = architecture.nodes.enumerated().map { Key(node: $0.offset + 1, previous: $0.element.previous, activation: $0.element.activation) }
+        var weights: [Key: Variable] = [:]
+        for (key, node) in zip(keys, architecture.nodes) { weights[key] = leafReplica(try weight(node: key.node, node)) }
+        return SharedRecurrentCell(hiddenSize: hiddenSize, nodeCount: nodeCount, inputWeight: leafReplica(inputWeight),
+                                   nodeWeights: weights, orderedKeys: keys)
+    }
+
     public var parameters: [Variable] { [inputWeight] + orderedKeys.map { nodeWeights[$0]! } }
 
     /// The parameters one architecture reads (what a child trains and what L2 applies to).
