@@ -6,8 +6,9 @@ import Glibc
 /// every time step of a window — summed as few large products instead of one per read. dW = Σ_t A_tᵀ · g_t with
 /// A_t only B rows tall (32 in W1s) made each product a depth-32 GEMM that loads and stores all of dW for 32
 /// multiply-adds per element; stacking the A_t and g_t of a full depth block (`gemmKC` rows) first gives the
-/// micro-kernel depth to work with. The rows are summed in a fixed order (the order the tape sends them), so the
-/// result is deterministic; it differs from per-read sums only by rounding.
+/// micro-kernel depth to work with (the PTB recipe's H-400, B-64 retraining window: 4.01 → 3.59 s at 1 thread; W1s
+/// +2–4%). The rows are summed in a fixed order (the order the tape sends them), so the result is deterministic; it
+/// differs from per-read sums only by rounding.
 final class WeightGradientBatch {
     /// A leaf weight (I, O) read as the untransposed right operand of `matmul`.
     let weight: Variable
