@@ -4,9 +4,9 @@
 /// them (highway gates, activations, masks) ran on one thread: W1s ran only 1.56–1.8× faster on 2 threads than on
 /// one. Here each thread takes a block of rows through the whole window — forward and backward, with single-threaded
 /// kernels — and the blocks' results are added in block order (the PTB recipe's retraining window at 2 threads:
-/// 2.1–3.1 → 2.0–2.3 s on a noisy 2-core machine; its validation pass 37–47 → 31–36 s). Rows never mix in the forward pass, so each row's values are
-/// the same bits whatever the split; sums over rows (the loss, the gradients) round differently with the number of
-/// blocks, that is with the thread count.
+/// 2.1–3.1 → 2.0–2.3 s on a noisy 2-core machine; its validation pass 37–47 → 31–36 s). Rows never mix in the
+/// forward pass, so each row's values are the same bits whatever the split; sums over rows (the loss, the gradients)
+/// round differently with the number of blocks, that is with the thread count.
 extension RecurrentLanguageModel {
     public struct TrainingPassResult {
         /// Mean cross-entropy per token (nats), without regularizers.
