@@ -38,7 +38,7 @@ final class WeightGradientBatch {
     func flush() {
         guard pendingRows > 0 else { return }
         let (inWidth, outWidth) = (weight.shape[0], weight.shape[1])
-        let stackedInputs = stack(inputs, width: inWidth), stackedGradients = stack(gradients, width: outWidth)
+        let stackedInputs = Tensor.stackingRows(inputs), stackedGradients = Tensor.stackingRows(gradients)
         stackedInputs.withPointer { a in stackedGradients.withPointer { g in
             weight.writeOrAccumulateGrad { dw, overwrite in
                 gemm(transA: true, transB: false, m: inWidth, n: outWidth, k: pendingRows, a: a, lda: inWidth,
@@ -48,17 +48,6 @@ final class WeightGradientBatch {
         inputs.removeAll(keepingCapacity: true)
         gradients.removeAll(keepingCapacity: true)
         pendingRows = 0
-    }
-
-    private func stack(_ parts: [Tensor], width: Int) -> Tensor {
-        if parts.count == 1 { return parts[0] }
-        return makeTensor([pendingRows, width]) { out in
-            var offset = 0
-            for part in parts {
-                part.withPointer { (out + offset).update(from: $0, count: part.count) }
-                offset += part.count
-            }
-        }
     }
 }
 

@@ -71,6 +71,19 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `parts` (each with the same trailing shape) one after another along the first axis.
+    static func stackingRows(_ parts: [Tensor]) -> Tensor {
+        if parts.count == 1 { return parts[0] }
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
+        return makeTensor([rows] + parts[0].shape.dropFirst()) { out in
+            var offset = 0
+            for part in parts {
+                part.withPointer { (out + offset).update(from: $0, count: part.count) }
+                offset += part.count
+            }
+        }
+    }
+
     public var description: String {
         let head = storage.prefix(8).map { String(format: "%.4g", $0) }.joined(separator: ", ")
         return "Tensor\(Shape.describe(shape))[\(head)\(count > 8 ? ", …" : "")]"

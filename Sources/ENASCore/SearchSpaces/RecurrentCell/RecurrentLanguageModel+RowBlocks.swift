@@ -75,7 +75,7 @@ extension RecurrentLanguageModel {
         }
         var crossEntropy: Float = 0
         for (rows, result) in zip(blocks, results) { crossEntropy += result.crossEntropy * Float(rows.count) / Float(b) }
-        return TrainingPassResult(crossEntropy: crossEntropy, finalHidden: Self.stackRows(results.map(\.finalHidden), shape: hidden.shape))
+        return TrainingPassResult(crossEntropy: crossEntropy, finalHidden: Tensor.stackingRows(results.map(\.finalHidden)))
     }
 
     /// Mean cross-entropy per token over a whole split read in fixed windows (evaluation: no dropout, no graph).
@@ -103,16 +103,5 @@ extension RecurrentLanguageModel {
         }
         let tokens = totals.reduce(0) { $0 + $1.tokens }
         return totals.reduce(0.0) { $0 + $1.total } / Double(max(1, tokens))
-    }
-
-    /// Row blocks (in order) stacked into one tensor of `shape`.
-    private static func stackRows(_ parts: [Tensor], shape: [Int]) -> Tensor {
-        makeTensor(shape) { out in
-            var offset = 0
-            for part in parts {
-                part.withPointer { (out + offset).update(from: $0, count: part.count) }
-                offset += part.count
-            }
-        }
     }
 }
