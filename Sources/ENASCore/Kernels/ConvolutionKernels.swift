@@ -90,6 +90,79 @@ public func im2col(_ g: ConvGeometry, sample x: UnsafePointer<Float>, cols: Unsa
     }
 }
 
+/// Rows × cols of one sample's im2col matrix written as a GEMM panel (`RightPanelWriter`), read from the sample's
+/// padded, phase-split copy `padded` (C planes of `layout.count` floats): im2col row (c, ky, kx), output position
+/// (oy, ox) is padded plane c, row oy·S + ky, run kx % S, float ox + kx / S — contiguous in ox for every stride,
+/// and the padding is already there, so a panel row is one or a few straight copies.
+func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: PaddedPlane, rows: Range<Int>,
+                      cols: Range<Int>, panel: UnsafeMutablePointer<Float>) {
+    let ow = g.outWidth, width = cols.count
+    // The panel's columns as runs within output rows: (panel column, offset in a padded plane, length).
+    withUnsafeTemporaryAllocation(of: (Int, Int, Int).self, capacity: gemmNR) { runs in
+        var runCount = 0, j = 0, oy = cols.lowerBound / ow, ox = cols.lowerBound % ow
+        while j < width {
+            let length = min(ow - ox, width - j)
+            runs[runCount] = (j, oy * g.stride * layout.rowLength + ox, length)
+            runCount += 1
+            j += length; ox = 0; oy += 1
+        }
+        let k = g.kernel, s = g.stride
+        let wholeVector = runCount == 1 && width == gemmNR, offset0 = runs[0].1
+        var c = rows.lowerBound / (k * k), ky = (rows.lowerBound / k) % k, kx = rows.lowerBound % k
+        var dst = panel
+        for _ in rows {
+            let src = padded + c * layout.count + ky * layout.rowLength + (kx % s) * layout.phaseLength + kx / s
+            if wholeVector {
+                copyPanelRow(from: src + offset0, to: dst)
+            } else {
+                for r in 0..<runCount { (dst + runs[r].0).update(from: src + runs[r].1, count: runs[r].2) }
+                if width < gemmNR { (dst + width).update(repeating: 0, count: gemmNR - width) }
+            }
+            dst += gemmNR
+            kx += 1
+            if kx == k { kx = 0; ky += 1; if ky == k { ky = 0; c += 1 } }
+        }
+    }
+}
+
+/// Positions × depth rows of one sample's transposed im2col matrix (the right operand of dW += dy · colsᵀ) as a GEMM
+/// panel: the panel's NR im2col rows are gathered over `positions` into `rowsScratch` (NR × positions.count floats,
+/// in L1) from the padded copy, then transposed into the panel by the GEMM's own packing.
+func writeTransposedIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: PaddedPlane,
+                                positions: Range<Int>, depthRows: Range<Int>, rowsScratch: UnsafeMutablePointer<Float>,
+                                panel: UnsafeMutablePointer<Float>) {
+    let ow = g.outWidth, length = positions.count
+    withUnsafeTemporaryAllocation(of: (Int, Int, Int).self, capacity: length / ow + 2) { runs in
+        var runCount = 0, q = 0, oy = positions.lowerBound / ow, ox = positions.lowerBound % ow
+        while q < length {
+            let count = min(ow - ox, length - q)
+            runs[runCount] = (q, oy * g.stride * layout.rowLength + ox, count)
+            runCount += 1
+            q += count; ox = 0; oy += 1
+        }
+        let k = g.kernel, s = g.stride
+        var c = depthRows.lowerBound / (k * k), ky = (depthRows.lowerBound / k) % k, kx = depthRows.lowerBound % k
+        for j in 0..<gemmNR {
+            let dst = rowsScratch + j * length
+            guard j < depthRows.count else { dst.update(repeating: 0, count: length); continue }
+            let src = padded + c * layout.count + ky * layout.rowLength + (kx % s) * layout.phaseLength + kx / s
+            for r in 0..<runCount { (dst + runs[r].0).update(from: src + runs[r].1, count: runs[r].2) }
+            kx += 1
+            if kx == k { kx = 0; ky += 1; if ky == k { ky = 0; c += 1 } }
+        }
+    }
+    packB(transB: true, b: rowsScratch, ldb: length, rows: 0..<length, cols: 0..<gemmNR, into: panel)
+}
+
+/// NR floats copied as whole vectors (the panel is 64-byte aligned; the source need not be).
+@inline(__always)
+private func copyPanelRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
+    let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
+    for byte in stride(from: 0, to: gemmNR * 4, by: 64) {
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: byte, as: FloatVector.self), toByteOffset: byte, as: FloatVector.self)
+    }
+}
+
 /// dx (C, H, W) of one sample += col2im(dcols (C·K·K, P)).
 public func col2imAccumulate(_ g: ConvGeometry, sample cols: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
     let (k, ow) = (g.kernel, g.outWidth)
@@ -114,28 +187,48 @@ public func col2imAccumulate(_ g: ConvGeometry, sample cols: UnsafePointer<Float
 // MARK: - Dense convolution
 
 /// y (N, O, OH, OW) = x (N, C, H, W) ⋆ w (O, C, K, K); one GEMM per sample, samples in parallel.
+/// Where GEMM would pack the im2col matrix (its blocked path), the panels are written straight from a padded copy
+/// of the sample (`writeIm2colPanel`) and the matrix is never stored; the bits are the same.
 public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                           y: UnsafeMutablePointer<Float>) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
+    let writesPanels = !g.isPointwise && gemmPacksB(transA: false, transB: false, m: outChannels, n: g.outPlane, k: g.depth)
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
     Parallel.forRanges(count: g.batch) { samples in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
-        let cols = g.isPointwise ? nil : convScratch(floats: g.depth * g.outPlane)
+        let scratch = g.isPointwise ? nil : convScratch(floats: writesPanels ? g.channels * layout.count : g.depth * g.outPlane)
         for n in samples {
-            let xn = x + n * g.channels * g.plane
+            let xn = x + n * g.channels * g.plane, yn = y + n * outChannels * g.outPlane
+            if let padded = scratch, writesPanels {
+                for c in 0..<g.channels {
+                    layout.fill(padded + c * layout.count, from: xn + c * g.plane, height: g.height, width: g.width,
+                                padding: g.padding)
+                }
+                gemmWritingRightPanels(m: outChannels, n: g.outPlane, k: g.depth, a: w, lda: g.depth, c: yn,
+                                       ldc: g.outPlane) { rows, cols, panel in
+                    writeIm2colPanel(g, padded: padded, layout: layout, rows: rows, cols: cols, panel: panel)
+                }
+                continue
+            }
             let b: UnsafePointer<Float>
-            if let cols { im2col(g, sample: xn, cols: cols); b = UnsafePointer(cols) } else { b = xn }
+            if let cols = scratch { im2col(g, sample: xn, cols: cols); b = UnsafePointer(cols) } else { b = xn }
             gemm(transA: false, transB: false, m: outChannels, n: g.outPlane, k: g.depth, a: w, lda: g.depth,
-                 b: b, ldb: g.outPlane, c: y + n * outChannels * g.outPlane, ldc: g.outPlane)
+                 b: b, ldb: g.outPlane, c: yn, ldc: g.outPlane)
         }
     }
 }
 
 /// dx += ∂L/∂x and dw += ∂L/∂w from dy (N, O, OH, OW). Samples in parallel chunks; each chunk sums its samples'
 /// weight gradients in order into its own buffer, and the chunks are added in order (deterministic for a thread count).
-/// The weight gradient dy[n] (O, P) · cols[n]ᵀ reads cols transposed; its rows are padded with zeros to a multiple of
-/// the GEMM's 32-column panel, so every panel takes the GEMM's register-transpose packing (a partial transposed panel
-/// is packed one float at a time, which cost as much as the product itself for W2's 20-channel pointwise convs).
+/// The weight gradient dy[n] (O, P) · cols[n]ᵀ reads cols transposed. Where GEMM packs that operand (its blocked
+/// path), the panels are written from a padded copy of the sample (`writeTransposedIm2colPanel`) and cols is never
+/// stored; elsewhere cols's rows are padded with zeros to a multiple of 32, so every panel takes the GEMM's
+/// register-transpose packing (a partial transposed panel packed one float at a time cost as much as the product
+/// itself for W2's 20-channel pointwise convs).
+/// dx at stride 1 is itself a convolution: dy padded by K − 1 − Pad, correlated with the flipped filters with their
+/// channel axes swapped, through the same panel-writing GEMM as the forward pass (Wᵀ · dy then col2im wrote and
+/// re-read a C·K·K × P matrix per sample: 7% of a W3 step in col2im alone). Larger strides keep Wᵀ · dy + col2im.
 /// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                            dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
@@ -145,20 +238,60 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
     let partialCount = outChannels * paddedDepth
     // A 1×1 weight gradient small enough for GEMM's narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64) needs no padded copy.
     let readsSampleInPlace = g.isPointwise && outChannels <= gemmNarrowLimit && g.depth <= gemmNarrowLimit && g.outPlane >= 64
+    let dwWritesPanels = dw != nil && !g.isPointwise
+        && gemmPacksB(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane)
+    // dx as the convolution of dy: input dy (O, OH, OW), output (C, H, W), filters (C, O, K, K).
+    let dyGeometry = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight, width: g.outWidth,
+                                  kernel: g.kernel, stride: 1, padding: g.kernel - 1 - g.padding)
+    let dxByConvolution = dx != nil && !g.isPointwise && g.stride == 1 && g.padding <= g.kernel - 1
+        && gemmPacksB(transA: false, transB: false, m: g.channels, n: g.plane, k: dyGeometry.depth)
+    let needsCols = (dw != nil && !dwWritesPanels && !readsSampleInPlace) || (dx != nil && !g.isPointwise && !dxByConvolution)
+
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * partialCount)
     defer { partials.deallocate() }
     if dw != nil { partials.initialize(repeating: 0, count: chunks.count * partialCount) }
+    let taps = g.kernel * g.kernel
+    let flipped = UnsafeMutablePointer<Float>.allocate(capacity: dxByConvolution ? g.channels * dyGeometry.depth : 1)
+    defer { flipped.deallocate() }
+    if dxByConvolution {
+        for o in 0..<outChannels {
+            for c in 0..<g.channels {
+                let filter = w + (o * g.channels + c) * taps, out = flipped + c * dyGeometry.depth + o * taps
+                for t in 0..<taps { out[t] = filter[taps - 1 - t] }
+            }
+        }
+    }
     let bits = (UInt(bitPattern: x), UInt(bitPattern: w), UInt(bitPattern: dy), dx.map { UInt(bitPattern: $0) } ?? 0,
-                dw == nil ? 0 : UInt(bitPattern: partials))
+                dw == nil ? 0 : UInt(bitPattern: partials), UInt(bitPattern: flipped))
+    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
+    let dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: dyGeometry.padding, stride: 1)
+    let colsCount = needsCols ? paddedDepth * g.outPlane : 0
+    let paddedCount = dwWritesPanels ? g.channels * layout.count : 0
+    let rowsScratchCount = dwWritesPanels ? gemmNR * gemmDepthStep(g.outPlane) : 0
+    let paddedDyCount = dxByConvolution ? outChannels * dyLayout.count : 0
     Parallel.forEach(chunks: chunks.count) { chunk in
         let x = UnsafePointer<Float>(bitPattern: bits.0)!, w = UnsafePointer<Float>(bitPattern: bits.1)!
         let dy = UnsafePointer<Float>(bitPattern: bits.2)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: bits.3), partial = UnsafeMutablePointer<Float>(bitPattern: bits.4)
-        let cols = convScratch(floats: paddedDepth * g.outPlane)
-        (cols + g.depth * g.outPlane).update(repeating: 0, count: (paddedDepth - g.depth) * g.outPlane)
+        let flipped = UnsafePointer<Float>(bitPattern: bits.5)!
+        let scratch = convScratch(floats: colsCount + paddedCount + rowsScratchCount + paddedDyCount)
+        let cols = scratch, padded = cols + colsCount, rowsScratch = padded + paddedCount
+        let paddedDy = rowsScratch + rowsScratchCount
+        if needsCols { (cols + g.depth * g.outPlane).update(repeating: 0, count: (paddedDepth - g.depth) * g.outPlane) }
         for n in chunks[chunk] {
             let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
-            if let partial, readsSampleInPlace {
+            if let partial, dwWritesPanels {
+                // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), cols[n]ᵀ's panels written as needed.
+                for c in 0..<g.channels {
+                    layout.fill(padded + c * layout.count, from: xn + c * g.plane, height: g.height, width: g.width,
+                                padding: g.padding)
+                }
+                gemmWritingRightPanels(m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane, beta: 1,
+                                       c: partial + chunk * partialCount, ldc: paddedDepth) { positions, depthRows, panel in
+                    writeTransposedIm2colPanel(g, padded: padded, layout: layout, positions: positions,
+                                               depthRows: depthRows, rowsScratch: rowsScratch, panel: panel)
+                }
+            } else if let partial, readsSampleInPlace {
                 // dW (O, C) += dy[n] (O, P) · x[n]ᵀ (P, C): GEMM's narrow dot path reads the sample in place.
                 gemm(transA: false, transB: true, m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane,
                      b: xn, ldb: g.outPlane, beta: 1, c: partial + chunk * partialCount, ldc: paddedDepth)
@@ -168,18 +301,28 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
                 gemm(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane, a: dyn, lda: g.outPlane,
                      b: cols, ldb: g.outPlane, beta: 1, c: partial + chunk * partialCount, ldc: paddedDepth)
             }
-            if let dx {
-                // dcols (C·K·K, P) = Wᵀ (C·K·K, O) · dy[n] (O, P); for a 1×1 kernel that is dx[n] itself.
-                let dxn = dx + n * g.channels * g.plane
-                if g.isPointwise {
-                    gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
-                         b: dyn, ldb: g.outPlane, beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.outPlane)
-                } else {
-                    if overwriteDX { dxn.update(repeating: 0, count: g.channels * g.plane) }
-                    gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
-                         b: dyn, ldb: g.outPlane, c: cols, ldc: g.outPlane)
-                    col2imAccumulate(g, sample: cols, dx: dxn)
+            guard let dx else { continue }
+            let dxn = dx + n * g.channels * g.plane
+            if g.isPointwise {
+                // dx[n] (C, P) = Wᵀ (C, O) · dy[n] (O, P).
+                gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
+                     b: dyn, ldb: g.outPlane, beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.outPlane)
+            } else if dxByConvolution {
+                // dx[n] (C, H·W) = flipped (C, O·K·K) · im2col(padded dy[n]) (O·K·K, H·W).
+                for o in 0..<outChannels {
+                    dyLayout.fill(paddedDy + o * dyLayout.count, from: dyn + o * g.outPlane, height: g.outHeight,
+                                  width: g.outWidth, padding: dyGeometry.padding)
                 }
+                gemmWritingRightPanels(m: g.channels, n: g.plane, k: dyGeometry.depth, a: flipped, lda: dyGeometry.depth,
+                                       beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.plane) { rows, cols, panel in
+                    writeIm2colPanel(dyGeometry, padded: paddedDy, layout: dyLayout, rows: rows, cols: cols, panel: panel)
+                }
+            } else {
+                // dcols (C·K·K, P) = Wᵀ (C·K·K, O) · dy[n] (O, P), then scattered back onto dx[n].
+                if overwriteDX { dxn.update(repeating: 0, count: g.channels * g.plane) }
+                gemm(transA: true, transB: false, m: g.depth, n: g.outPlane, k: outChannels, a: w, lda: g.depth,
+                     b: dyn, ldb: g.outPlane, c: cols, ldc: g.outPlane)
+                col2imAccumulate(g, sample: cols, dx: dxn)
             }
         }
     }

@@ -109,6 +109,29 @@ public func gemm(
     }
 }
 
+/// Writes op(B)[rows, cols] as one packed panel: rows.count × NR floats, depth-major, zero past the last column
+/// (what `packB` would write from a stored B).
+public typealias RightPanelWriter = (_ rows: Range<Int>, _ cols: Range<Int>, _ panel: UnsafeMutablePointer<Float>) -> Void
+
+/// C = alpha · A · B + beta · C, A (M, K) untransposed, for a B (K, N) that is never stored whole: `writePanel`
+/// produces each NR-wide panel just before the micro-kernels read it, so it is made in L1 and read from there (a
+/// convolution's im2col matrix, 3.7 MB for a 5 × 5 kernel over 36 channels at 32 × 32, was written out and read
+/// back twice: by im2col and by packing). Runs on the calling thread (callers run it per sample, in parallel).
+/// The same bits as `gemm`'s blocked path on the stored B.
+public func gemmWritingRightPanels(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                   writePanel: RightPanelWriter) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 || alpha == 0 {
+        scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
+        return
+    }
+    withoutActuallyEscaping(writePanel) { writer in
+        gemmSerial(transA: false, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: a, ldb: 0,
+                   beta: beta, c: c, ldc: ldc, panelWriter: writer)
+    }
+}
+
 /// How `gemm` computes a product of these shapes (k, m, n > 0); only `.blocked` packs B.
 enum GEMMPath {
     /// Fewer than MR rows: B read in place.
@@ -201,13 +224,15 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
 private func gemmSerial(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, prepacked: PrepackedPanels? = nil
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, prepacked: PrepackedPanels? = nil,
+    panelWriter: RightPanelWriter? = nil
 ) {
     let kcStep = gemmDepthStep(k)
     let prepackedBase = prepacked.map { UnsafePointer<Float>(bitPattern: $0.base)! }
     // With a single row block (W1's M = 32 or 64), each B panel is used by that block only: pack it just before
     // its kernels run, so they read it from L1 instead of from a multi-megabyte block that spilled to L3.
-    let packBPanelByPanel = m <= gemmMC
+    // A panel writer always writes panel by panel (`b` is not a matrix then).
+    let packBPanelByPanel = m <= gemmMC || panelWriter != nil
     let packedASize = roundUp(min(m, gemmMC), gemmMR) * kcStep
     let packedBSize = (packBPanelByPanel ? gemmNR : roundUp(min(n, gemmNC), gemmNR)) * kcStep
     let scratch = gemmScratch(floats: roundUp(packedASize, 16) + packedBSize + gemmMR * gemmNR)
@@ -230,6 +255,9 @@ private func gemmSerial(
                     if let prepacked, let prepackedBase {
                         bPanel = prepackedBase + pc * prepacked.panelsPerBlock * gemmNR
                             + (prepacked.firstPanel + (jc + jr) / gemmNR) * kc * gemmNR
+                    } else if let panelWriter {
+                        panelWriter(pc..<(pc + kc), (jc + jr)..<(jc + jr + nr), packedB)
+                        bPanel = UnsafePointer(packedB)
                     } else if packBPanelByPanel {
                         packB(transB: transB, b: b, ldb: ldb, rows: pc..<(pc + kc), cols: (jc + jr)..<(jc + jr + nr),
                               into: packedB)
@@ -379,8 +407,9 @@ private func packA(transA: Bool, a: UnsafePointer<Float>, lda: Int, rows: Range<
 }
 
 /// Packs op(B)[rows, cols] into NR-wide panels: panel q holds depth × NR floats, zero-padded past the last column.
+/// Internal for panel writers that gather a small B first (`writeTransposedIm2colPanel`).
 @inline(never)
-private func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, cols: Range<Int>,
+func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, cols: Range<Int>,
                    into packed: UnsafeMutablePointer<Float>) {
     let kc = rows.count
     for panelStart in stride(from: 0, to: cols.count, by: gemmNR) {

@@ -37,6 +37,8 @@ func convGradients(_ x: Tensor, _ w: Tensor, _ dy: Tensor, _ op: (Variable, Vari
 }
 
 let backwardCases = convCases + [
+    // dx as a convolution of dy padded by K − 1 − Pad = 3 (stride 1, deep enough for GEMM's blocked path).
+    ConvCase(batch: 2, channels: 6, outChannels: 30, height: 9, width: 11, kernel: 5, stride: 1, padding: 1),
     ConvCase(batch: 3, channels: 5, outChannels: 4, height: 9, width: 37, kernel: 1, stride: 1, padding: 0),
     ConvCase(batch: 2, channels: 3, outChannels: 6, height: 11, width: 17, kernel: 5, stride: 1, padding: 2),
     ConvCase(batch: 2, channels: 4, outChannels: 3, height: 8, width: 8, kernel: 3, stride: 2, padding: 1),
@@ -68,6 +70,37 @@ struct ConvolutionBackwardKernelsTests {
         #expect(maxAbsDifference(y.storage, expectedY.storage) < 1e-4)
         #expect(maxAbsDifference(dx.storage, expectedDx.storage) < 1e-4)
         #expect(maxAbsDifference(dw.storage, expectedDw.storage) < 2e-3)
+    }
+
+    /// At one thread the weight gradient is Σ_n dy[n] · cols[n]ᵀ summed sample by sample: the transposed im2col
+    /// panels written from the padded sample give exactly the bits of im2col + GEMM.
+    @Test(arguments: backwardCases)
+    func conv2dWeightGradientGivesTheBitsOfIm2colAndGEMM(_ c: ConvCase) throws {
+        var rng = RandomSource(seed: 24)
+        let g = ConvGeometry(batch: c.batch, channels: c.channels, height: c.height, width: c.width, kernel: c.kernel,
+                             stride: c.stride, padding: c.padding)
+        let x = randomTensor([c.batch, c.channels, c.height, c.width], rng: &rng).storage
+        let w = randomTensor([c.outChannels, c.channels, c.kernel, c.kernel], rng: &rng).storage
+        let dy = randomTensor([c.batch, c.outChannels, g.outHeight, g.outWidth], rng: &rng).storage
+        var dw = [Float](repeating: 0, count: w.count), expected = dw
+        Parallel.withThreadCount(1) { conv2dBackward(g, outChannels: c.outChannels, x: x, w: w, dy: dy, dx: nil, dw: &dw) }
+        var cols = [Float](repeating: .nan, count: g.depth * g.outPlane)
+        x.withUnsafeBufferPointer { xs in
+            dy.withUnsafeBufferPointer { dys in
+                for n in 0..<c.batch {
+                    im2col(g, sample: xs.baseAddress! + n * c.channels * g.plane, cols: &cols)
+                    gemm(transA: false, transB: true, m: c.outChannels, n: g.depth, k: g.outPlane,
+                         a: dys.baseAddress! + n * c.outChannels * g.outPlane, lda: g.outPlane, b: cols, ldb: g.outPlane,
+                         beta: 1, c: &expected, ldc: g.depth)
+                }
+            }
+        }
+        if gemmPacksB(transA: false, transB: true, m: c.outChannels, n: g.depth, k: g.outPlane) {
+            #expect(dw == expected)
+        } else {
+            // GEMM's narrow paths may sum a product in another order than conv2dBackward's padded one.
+            #expect(maxAbsDifference(dw, expected) < 1e-3)
+        }
     }
 
     @Test(arguments: backwardCases)

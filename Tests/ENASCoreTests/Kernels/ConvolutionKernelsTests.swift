@@ -13,6 +13,13 @@ let convCases = [
     ConvCase(batch: 3, channels: 4, outChannels: 7, height: 11, width: 6, kernel: 5, stride: 2, padding: 2),
     ConvCase(batch: 2, channels: 6, outChannels: 3, height: 8, width: 8, kernel: 1, stride: 2, padding: 0),
     ConvCase(batch: 1, channels: 2, outChannels: 33, height: 5, width: 13, kernel: 3, stride: 2, padding: 0),
+    // Deep enough (C·K·K > 128) for GEMM's blocked path, where conv2dForward writes im2col panels itself:
+    // output rows narrower than, straddling and filling a panel; stride 2; more output channels than a row block.
+    ConvCase(batch: 2, channels: 20, outChannels: 9, height: 7, width: 9, kernel: 3, stride: 1, padding: 1),
+    ConvCase(batch: 3, channels: 8, outChannels: 7, height: 11, width: 10, kernel: 5, stride: 2, padding: 2),
+    ConvCase(batch: 2, channels: 16, outChannels: 6, height: 20, width: 20, kernel: 3, stride: 1, padding: 1),
+    ConvCase(batch: 2, channels: 9, outChannels: 12, height: 16, width: 32, kernel: 5, stride: 1, padding: 2),
+    ConvCase(batch: 1, channels: 15, outChannels: 130, height: 5, width: 6, kernel: 3, stride: 1, padding: 0),
 ]
 
 @Suite("Convolution, pooling and batch-norm kernels against direct loops")
@@ -26,6 +33,30 @@ struct ConvolutionKernelsTests {
         let expected = naiveConv2d(x, w, stride: c.stride, padding: c.padding)
         #expect(y.shape == expected.shape)
         #expect(maxAbsDifference(y.value.storage, expected.storage) < 1e-4)
+    }
+
+    /// The panels written from the padded sample hold exactly the floats im2col + packing would: same bits.
+    @Test(arguments: convCases)
+    func conv2dGivesTheBitsOfIm2colAndGEMM(_ c: ConvCase) throws {
+        var rng = RandomSource(seed: 15)
+        let x = randomTensor([c.batch, c.channels, c.height, c.width], rng: &rng)
+        let w = randomTensor([c.outChannels, c.channels, c.kernel, c.kernel], rng: &rng)
+        let y = try conv2d(Variable(x), Variable(w), stride: c.stride, padding: c.padding)
+        let g = ConvGeometry(batch: c.batch, channels: c.channels, height: c.height, width: c.width, kernel: c.kernel,
+                             stride: c.stride, padding: c.padding)
+        var expected = [Float](repeating: .nan, count: c.batch * c.outChannels * g.outPlane)
+        var cols = [Float](repeating: .nan, count: g.depth * g.outPlane)
+        expected.withUnsafeMutableBufferPointer { out in
+            for n in 0..<c.batch {
+                x.storage.withUnsafeBufferPointer { xs in
+                    im2col(g, sample: xs.baseAddress! + n * c.channels * g.plane, cols: &cols)
+                }
+                gemm(transA: false, transB: false, m: c.outChannels, n: g.outPlane, k: g.depth, a: w.storage,
+                     lda: g.depth, b: cols, ldb: g.outPlane, c: out.baseAddress! + n * c.outChannels * g.outPlane,
+                     ldc: g.outPlane)
+            }
+        }
+        #expect(y.value.storage == expected)
     }
 
     @Test(arguments: convCases)
