@@ -90,6 +90,39 @@ public func im2col(_ g: ConvGeometry, sample x: UnsafePointer<Float>, cols: Unsa
     }
 }
 
+/// Where im2col row (c, ky, kx) starts in a sample's padded, phase-split copy (C planes of `layout.count` floats):
+/// plane c, row ky, run kx % S, float kx / S. Stepped row by row without divisions (a division per panel row cost
+/// more than the row's copy).
+struct Im2colTap {
+    private let kernel, stride, planeCount, rowLength, phaseLength: Int
+    private var kx, ky, phase, column, rowStart: Int
+    /// Floats from the start of the padded copy.
+    var offset: Int { rowStart + column }
+
+    init(_ g: ConvGeometry, layout: PaddedPlane, row: Int) {
+        (kernel, stride, planeCount) = (g.kernel, g.stride, layout.count)
+        (rowLength, phaseLength) = (layout.rowLength, layout.phaseLength)
+        kx = row % g.kernel
+        ky = (row / g.kernel) % g.kernel
+        phase = kx % g.stride
+        column = phase * layout.phaseLength + kx / g.stride
+        rowStart = row / (g.kernel * g.kernel) * layout.count + ky * layout.rowLength
+    }
+
+    /// To the next im2col row.
+    @inline(__always) mutating func advance() {
+        kx += 1
+        if kx == kernel {
+            kx = 0; phase = 0; column = 0
+            ky += 1
+            if ky == kernel { ky = 0; rowStart += planeCount - (kernel - 1) * rowLength } else { rowStart += rowLength }
+        } else {
+            phase += 1
+            if phase == stride { phase = 0; column += 1 - (stride - 1) * phaseLength } else { column += phaseLength }
+        }
+    }
+}
+
 /// Rows × cols of one sample's im2col matrix written as a GEMM panel (`RightPanelWriter`), read from the sample's
 /// padded, phase-split copy `padded` (C planes of `layout.count` floats): im2col row (c, ky, kx), output position
 /// (oy, ox) is padded plane c, row oy·S + ky, run kx % S, float ox + kx / S — contiguous in ox for every stride,
@@ -106,12 +139,11 @@ func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: P
             runCount += 1
             j += length; ox = 0; oy += 1
         }
-        let k = g.kernel, s = g.stride
         let wholeVector = runCount == 1 && width == gemmNR, offset0 = runs[0].1
-        var c = rows.lowerBound / (k * k), ky = (rows.lowerBound / k) % k, kx = rows.lowerBound % k
+        var tap = Im2colTap(g, layout: layout, row: rows.lowerBound)
         var dst = panel
         for _ in rows {
-            let src = padded + c * layout.count + ky * layout.rowLength + (kx % s) * layout.phaseLength + kx / s
+            let src = padded + tap.offset
             if wholeVector {
                 copyPanelRow(from: src + offset0, to: dst)
             } else {
@@ -119,8 +151,7 @@ func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: P
                 if width < gemmNR { (dst + width).update(repeating: 0, count: gemmNR - width) }
             }
             dst += gemmNR
-            kx += 1
-            if kx == k { kx = 0; ky += 1; if ky == k { ky = 0; c += 1 } }
+            tap.advance()
         }
     }
 }
@@ -140,15 +171,13 @@ func writeTransposedIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>,
             runCount += 1
             q += count; ox = 0; oy += 1
         }
-        let k = g.kernel, s = g.stride
-        var c = depthRows.lowerBound / (k * k), ky = (depthRows.lowerBound / k) % k, kx = depthRows.lowerBound % k
+        var tap = Im2colTap(g, layout: layout, row: depthRows.lowerBound)
         for j in 0..<gemmNR {
             let dst = rowsScratch + j * length
             guard j < depthRows.count else { dst.update(repeating: 0, count: length); continue }
-            let src = padded + c * layout.count + ky * layout.rowLength + (kx % s) * layout.phaseLength + kx / s
+            let src = padded + tap.offset
             for r in 0..<runCount { (dst + runs[r].0).update(from: src + runs[r].1, count: runs[r].2) }
-            kx += 1
-            if kx == k { kx = 0; ky += 1; if ky == k { ky = 0; c += 1 } }
+            tap.advance()
         }
     }
     packB(transB: true, b: rowsScratch, ldb: length, rows: 0..<length, cols: 0..<gemmNR, into: panel)
