@@ -31,7 +31,11 @@ private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ l
     var ox = 0
     while ox < ow {
         for oy in 0..<g.outHeight {
-            var best = V(repeating: -.infinity), bestTap = I(repeating: -1)
+            // The first tap wins until a later one is greater (whatever it holds: −∞ padding, NaN). Starting from
+            // it, rather than testing "no winner yet" per tap, keeps every test a float compare: an Int32-vector
+            // compare with a constant went lane by lane through the stack on AVX2 (8.5% of a W2 step).
+            var best = raw.loadUnaligned(fromByteOffset: oy * s * layout.rowLength * 4 + ox * 4, as: V.self)
+            var bestTap = I(repeating: 0)
             for ky in 0..<k {
                 let row = (oy * s + ky) * layout.rowLength
                 var column = 0, phase = 0    // (kx % S)·phaseLength + kx / S, without divisions
@@ -39,7 +43,7 @@ private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ l
                     let v = raw.loadUnaligned(fromByteOffset: (row + column + ox) * 4, as: V.self)
                     phase += 1
                     if phase == s { phase = 0; column += 1 - (s - 1) * layout.phaseLength } else { column += layout.phaseLength }
-                    let better = v .> best .| bestTap .< 0
+                    let better = v .> best
                     best.replace(with: v, where: better)
                     bestTap.replace(with: I(repeating: Int32(ky * g.width + kx)), where: better)
                 }
