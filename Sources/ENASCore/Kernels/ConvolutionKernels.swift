@@ -1,8 +1,11 @@
 // Convolution kernels, NCHW. N = batch, C = input channels, O = output channels, (H, W) input size,
 // (OH, OW) output size, P = OH·OW, K = kernel size, S = stride, Pad = zero padding on each side.
 // Dense convolution runs one sample at a time (samples in parallel): a 1×1 stride-1 convolution is the GEMM
-// W (O, C) · x[n] (C, H·W) straight into y[n]; any other shape goes through im2col of that one sample into a
-// per-thread buffer (C·K·K × P: it stays in cache, where a whole-batch im2col would not) and the same GEMM.
+// W (O, C) · x[n] (C, H·W) straight into y[n]; any other shape is W · im2col(x[n]). Where GEMM packs that im2col
+// matrix (its blocked path), the sample is copied once into a zero-padded buffer and each packed panel is written
+// from it as the GEMM reaches it (in L1), so the C·K·K × P matrix is never stored; smaller products read an
+// im2col matrix in a per-thread buffer. The backward reuses both: dW's right operand is im2col transposed, and dx
+// at stride 1 is the convolution of the padded dy with the flipped filters.
 // Depthwise convolution is direct (its arithmetic is too thin for GEMM): each plane is copied once into a
 // zero-padded, stride-phase-split buffer, and every output row is K·K fused multiply-adds of SIMD vectors over
 // the output width, with no bounds checks inside.
