@@ -456,44 +456,45 @@ func correlatePlane<V: SIMD>(_ vector: V.Type, _ padded: UnsafePointer<Float>, _
             for j in 0..<(outWidth - ox) { dst[j] = accumulate ? dst[j] + acc[j] : acc[j] }
         }
     }
-    var ox = 0
-    while ox < outWidth {
-        var oy = 0
-        while oy + 4 <= outHeight {
-            var acc0 = V(), acc1 = V(), acc2 = V(), acc3 = V()
-            for ky in 0..<kernel {
-                let row = (oy * s + ky) * layout.rowLength
-                var column = 0, phase = 0    // (kx % S)·phaseLength + kx / S, without divisions
-                for kx in 0..<kernel {
-                    let byte = (row + column + ox) * 4
-                    phase += 1
-                    if phase == s { phase = 0; column += 1 - (s - 1) * layout.phaseLength } else { column += layout.phaseLength }
-                    let t = V(repeating: taps[ky * kernel + kx])
-                    acc0 = acc0.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte, as: V.self))
-                    acc1 = acc1.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte + rowStep, as: V.self))
-                    acc2 = acc2.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte + 2 * rowStep, as: V.self))
-                    acc3 = acc3.addingProduct(t, raw.loadUnaligned(fromByteOffset: byte + 3 * rowStep, as: V.self))
-                }
+    // Each tap's byte offset from a window's corner, worked out once per plane: the inner loop is then one add, one
+    // broadcast and four multiply-adds per tap (stepping the stride phase there cost a compare and branch and
+    // overflow-checked arithmetic per tap, as many instructions as the multiply-adds).
+    let tapCount = kernel * kernel
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: tapCount) { offsets in
+        for ky in 0..<kernel {
+            for kx in 0..<kernel {
+                offsets[ky * kernel + kx] = (ky * layout.rowLength + (kx % s) * layout.phaseLength + kx / s) * 4
             }
-            store(acc0, oy, ox); store(acc1, oy + 1, ox); store(acc2, oy + 2, ox); store(acc3, oy + 3, ox)
-            oy += 4
         }
-        while oy < outHeight {
-            var acc = V()
-            for ky in 0..<kernel {
-                let row = (oy * s + ky) * layout.rowLength
-                var column = 0, phase = 0
-                for kx in 0..<kernel {
-                    let offset = row + column + ox
-                    phase += 1
-                    if phase == s { phase = 0; column += 1 - (s - 1) * layout.phaseLength } else { column += layout.phaseLength }
-                    acc = acc.addingProduct(V(repeating: taps[ky * kernel + kx]), raw.loadUnaligned(fromByteOffset: offset * 4, as: V.self))
+        var ox = 0
+        while ox < outWidth {
+            var oy = 0
+            while oy + 4 <= outHeight {
+                let corner = (oy * s * layout.rowLength + ox) * 4
+                var acc0 = V(), acc1 = V(), acc2 = V(), acc3 = V()
+                for t in 0..<tapCount {
+                    let byte = corner &+ offsets[t]
+                    let w = V(repeating: taps[t])
+                    acc0 = acc0.addingProduct(w, raw.loadUnaligned(fromByteOffset: byte, as: V.self))
+                    acc1 = acc1.addingProduct(w, raw.loadUnaligned(fromByteOffset: byte &+ rowStep, as: V.self))
+                    acc2 = acc2.addingProduct(w, raw.loadUnaligned(fromByteOffset: byte &+ 2 &* rowStep, as: V.self))
+                    acc3 = acc3.addingProduct(w, raw.loadUnaligned(fromByteOffset: byte &+ 3 &* rowStep, as: V.self))
                 }
+                store(acc0, oy, ox); store(acc1, oy + 1, ox); store(acc2, oy + 2, ox); store(acc3, oy + 3, ox)
+                oy += 4
             }
-            store(acc, oy, ox)
-            oy += 1
+            while oy < outHeight {
+                let corner = (oy * s * layout.rowLength + ox) * 4
+                var acc = V()
+                for t in 0..<tapCount {
+                    acc = acc.addingProduct(V(repeating: taps[t]),
+                                            raw.loadUnaligned(fromByteOffset: corner &+ offsets[t], as: V.self))
+                }
+                store(acc, oy, ox)
+                oy += 1
+            }
+            ox += lanes
         }
-        ox += lanes
     }
 }
 
