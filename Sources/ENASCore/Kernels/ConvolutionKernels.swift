@@ -126,22 +126,32 @@ struct Im2colTap {
     }
 }
 
+/// Output positions (row-major over OH × OW) cut where output rows end: run r is (its first position's index
+/// within `positions`, that position's offset in a padded plane at tap (0, 0), its length). Returns the run count;
+/// `runs` must hold positions.count / OW + 2.
+@inline(__always)
+func outputRowRuns(_ g: ConvGeometry, layout: PaddedPlane, positions: Range<Int>,
+                   into runs: UnsafeMutableBufferPointer<(Int, Int, Int)>) -> Int {
+    let ow = g.outWidth, length = positions.count
+    var runCount = 0, q = 0, oy = positions.lowerBound / ow, ox = positions.lowerBound % ow
+    while q < length {
+        let count = min(ow - ox, length - q)
+        runs[runCount] = (q, oy * g.stride * layout.rowLength + ox, count)
+        runCount += 1
+        q += count; ox = 0; oy += 1
+    }
+    return runCount
+}
+
 /// Rows × cols of one sample's im2col matrix written as a GEMM panel (`RightPanelWriter`), read from the sample's
 /// padded, phase-split copy `padded` (C planes of `layout.count` floats): im2col row (c, ky, kx), output position
 /// (oy, ox) is padded plane c, row oy·S + ky, run kx % S, float ox + kx / S — contiguous in ox for every stride,
 /// and the padding is already there, so a panel row is one or a few straight copies.
 func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: PaddedPlane, rows: Range<Int>,
                       cols: Range<Int>, panel: UnsafeMutablePointer<Float>) {
-    let ow = g.outWidth, width = cols.count
-    // The panel's columns as runs within output rows: (panel column, offset in a padded plane, length).
-    withUnsafeTemporaryAllocation(of: (Int, Int, Int).self, capacity: gemmNR) { runs in
-        var runCount = 0, j = 0, oy = cols.lowerBound / ow, ox = cols.lowerBound % ow
-        while j < width {
-            let length = min(ow - ox, width - j)
-            runs[runCount] = (j, oy * g.stride * layout.rowLength + ox, length)
-            runCount += 1
-            j += length; ox = 0; oy += 1
-        }
+    let width = cols.count
+    withUnsafeTemporaryAllocation(of: (Int, Int, Int).self, capacity: width / g.outWidth + 2) { runs in
+        let runCount = outputRowRuns(g, layout: layout, positions: cols, into: runs)
         let wholeVector = runCount == 1 && width == gemmNR, offset0 = runs[0].1
         var tap = Im2colTap(g, layout: layout, row: rows.lowerBound)
         var dst = panel
@@ -165,15 +175,9 @@ func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: P
 func writeTransposedIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: PaddedPlane,
                                 positions: Range<Int>, depthRows: Range<Int>, rowsScratch: UnsafeMutablePointer<Float>,
                                 panel: UnsafeMutablePointer<Float>) {
-    let ow = g.outWidth, length = positions.count
-    withUnsafeTemporaryAllocation(of: (Int, Int, Int).self, capacity: length / ow + 2) { runs in
-        var runCount = 0, q = 0, oy = positions.lowerBound / ow, ox = positions.lowerBound % ow
-        while q < length {
-            let count = min(ow - ox, length - q)
-            runs[runCount] = (q, oy * g.stride * layout.rowLength + ox, count)
-            runCount += 1
-            q += count; ox = 0; oy += 1
-        }
+    let length = positions.count
+    withUnsafeTemporaryAllocation(of: (Int, Int, Int).self, capacity: length / g.outWidth + 2) { runs in
+        let runCount = outputRowRuns(g, layout: layout, positions: positions, into: runs)
         var tap = Im2colTap(g, layout: layout, row: depthRows.lowerBound)
         for j in 0..<gemmNR {
             let dst = rowsScratch + j * length
