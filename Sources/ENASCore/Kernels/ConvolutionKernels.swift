@@ -237,10 +237,7 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
         for n in samples {
             let xn = x + n * g.channels * g.plane, yn = y + n * outChannels * g.outPlane
             if let padded = scratch, writesPanels {
-                for c in 0..<g.channels {
-                    layout.fill(padded + c * layout.count, from: xn + c * g.plane, height: g.height, width: g.width,
-                                padding: g.padding)
-                }
+                layout.fillPlanes(padded, from: xn, planes: g.channels, height: g.height, width: g.width, padding: g.padding)
                 gemmWritingRightPanels(m: outChannels, n: g.outPlane, k: g.depth, a: w, lda: g.depth, c: yn,
                                        ldc: g.outPlane) { rows, cols, panel in
                     writeIm2colPanel(g, padded: padded, layout: layout, rows: rows, cols: cols, panel: panel)
@@ -318,10 +315,7 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
             let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
             if let partial, dwWritesPanels {
                 // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), cols[n]ᵀ's panels written as needed.
-                for c in 0..<g.channels {
-                    layout.fill(padded + c * layout.count, from: xn + c * g.plane, height: g.height, width: g.width,
-                                padding: g.padding)
-                }
+                layout.fillPlanes(padded, from: xn, planes: g.channels, height: g.height, width: g.width, padding: g.padding)
                 gemmWritingRightPanels(m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane, beta: 1,
                                        c: partial + chunk * partialCount, ldc: paddedDepth) { positions, depthRows, panel in
                     writeTransposedIm2colPanel(g, padded: padded, layout: layout, positions: positions,
@@ -345,10 +339,8 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
                      b: dyn, ldb: g.outPlane, beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.outPlane)
             } else if dxByConvolution {
                 // dx[n] (C, H·W) = flipped (C, O·K·K) · im2col(padded dy[n]) (O·K·K, H·W).
-                for o in 0..<outChannels {
-                    dyLayout.fill(paddedDy + o * dyLayout.count, from: dyn + o * g.outPlane, height: g.outHeight,
-                                  width: g.outWidth, padding: dyGeometry.padding)
-                }
+                dyLayout.fillPlanes(paddedDy, from: dyn, planes: outChannels, height: g.outHeight, width: g.outWidth,
+                                    padding: dyGeometry.padding)
                 gemmWritingRightPanels(m: g.channels, n: g.plane, k: dyGeometry.depth, a: flipped, lda: dyGeometry.depth,
                                        beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.plane) { rows, cols, panel in
                     writeIm2colPanel(dyGeometry, padded: paddedDy, layout: dyLayout, rows: rows, cols: cols, panel: panel)
@@ -410,6 +402,15 @@ struct PaddedPlane {
                     }
                 }
             }
+        }
+    }
+
+    /// `planes` consecutive planes of `src` (height × width each) into consecutive padded buffers of `count` floats.
+    @inline(__always)
+    func fillPlanes(_ buffer: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, planes: Int, height: Int,
+                    width: Int, padding: Int) {
+        for c in 0..<planes {
+            fill(buffer + c * count, from: src + c * height * width, height: height, width: width, padding: padding)
         }
     }
 

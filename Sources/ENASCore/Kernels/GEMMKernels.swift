@@ -443,8 +443,9 @@ func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, co
         let dst = packed + panelStart * kc
         let firstCol = cols.lowerBound + panelStart
         if transB {
-            // op(B)(p, j) = b[j * ldb + p]: columns are contiguous in depth. Transpose 8 columns × 16 depth steps
-            // in registers; result q fills 8 lanes of depth steps 2q and 2q + 1.
+            // op(B)(p, j) = b[j * ldb + p]: columns are contiguous in depth. Transpose 8 columns × 8 depth steps
+            // in registers on AVX2; with AVX-512, 8 columns × 16 depth steps, result q filling 8 lanes of depth
+            // steps 2q and 2q + 1.
             var p = 0
             #if !ENAS_AVX512
             if nr == gemmNR {
@@ -459,7 +460,7 @@ func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, co
                     p += 8
                 }
             }
-            #endif
+            #else
             if nr == gemmNR {
                 while p + 16 <= kc {
                     for octet in stride(from: 0, to: gemmNR, by: 8) {
@@ -475,6 +476,7 @@ func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, co
                     p += 16
                 }
             }
+            #endif
             for j in 0..<gemmNR {
                 if j < nr {
                     let src = b + (firstCol + j) * ldb + rows.lowerBound
