@@ -4,12 +4,12 @@
 public func activation(_ x: Variable, _ f: Activation) -> Variable {
     if f == .identity { return x }
     let n = x.value.count
-    let y = x.value.withPointer { xp in makeTensor(x.shape) { mapElements(n, xp, $0) { f.forward($0) } } }
+    let y = x.value.withPointer { xp in makeTensor(x.shape) { parallelMapElements(n, xp, $0) { f.forward($0) } } }
     return record(y, parents: [x]) { g in
         g.withPointer { gp in y.withPointer { yp in
             x.writeOrAccumulateGrad { dx, overwrite in
-                if overwrite { zipElements(n, yp, gp, dx) { y, g in f.backward(y: y, dy: g) } } else {
-                    zip3Elements(n, yp, gp, dx, dx) { y, g, acc in acc + f.backward(y: y, dy: g) }
+                if overwrite { parallelZipElements(n, yp, gp, dx) { y, g in f.backward(y: y, dy: g) } } else {
+                    parallelZip3Elements(n, yp, gp, dx, dx) { y, g, acc in acc + f.backward(y: y, dy: g) }
                 }
             }
         } }

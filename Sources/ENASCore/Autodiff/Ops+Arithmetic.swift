@@ -4,7 +4,7 @@
 public func add(_ a: Variable, _ b: Variable) throws -> Variable {
     try ensureShape(a.shape == b.shape, "[add] shapes \(Shape.describe(a.shape)) and \(Shape.describe(b.shape)) differ")
     let n = a.value.count
-    let out = a.value.withPointer { x in b.value.withPointer { y in makeTensor(a.shape) { zipElements(n, x, y, $0, +) } } }
+    let out = a.value.withPointer { x in b.value.withPointer { y in makeTensor(a.shape) { parallelZipElements(n, x, y, $0, +) } } }
     return record(out, parents: [a, b]) { g in
         if a.requiresGrad { a.accumulateGrad(g) }
         if b.requiresGrad { b.accumulateGrad(g) }

@@ -84,17 +84,21 @@ public func subsample2(_ x: Variable, shifted: Bool) throws -> Variable {
     let (oh, ow, s) = ((h + 1) / 2, (w + 1) / 2, shifted ? 1 : 0)
     // Output rows and columns that read inside the input: 2·o + s < size.
     let (rows, columns) = ((h - s + 1) / 2, (w - s + 1) / 2)
+    // Planes split over threads (a reduction subsamples every earlier layer's output: whole-batch copies).
+    let minimumPlanes = max(1, parallelElementsMinimum / max(1, h * w))
     let out = x.value.withPointer { xp in
         makeTensor([x.shape[0], x.shape[1], oh, ow]) { o in
-            for p in 0..<planes {
-                for y in 0..<oh {
-                    let dst = o + (p * oh + y) * ow
-                    if y < rows {
-                        let src = xp + (p * h + 2 * y + s) * w + s
-                        for x in 0..<columns { dst[x] = src[2 * x] }
-                        if columns < ow { (dst + columns).update(repeating: 0, count: ow - columns) }
-                    } else {
-                        dst.update(repeating: 0, count: ow)
+            Parallel.forRanges(count: planes, minimumPerThread: minimumPlanes) { planeRange in
+                for p in planeRange {
+                    for y in 0..<oh {
+                        let dst = o + (p * oh + y) * ow
+                        if y < rows {
+                            let src = xp + (p * h + 2 * y + s) * w + s
+                            for x in 0..<columns { dst[x] = src[2 * x] }
+                            if columns < ow { (dst + columns).update(repeating: 0, count: ow - columns) }
+                        } else {
+                            dst.update(repeating: 0, count: ow)
+                        }
                     }
                 }
             }
@@ -102,10 +106,12 @@ public func subsample2(_ x: Variable, shifted: Bool) throws -> Variable {
     }
     return record(out, parents: [x]) { g in
         g.withPointer { gp in x.accumulateGrad { dx in
-            for p in 0..<planes {
-                for y in 0..<rows {
-                    let src = gp + (p * oh + y) * ow, dst = dx + (p * h + 2 * y + s) * w + s
-                    for x in 0..<columns { dst[2 * x] += src[x] }
+            Parallel.forRanges(count: planes, minimumPerThread: minimumPlanes) { planeRange in
+                for p in planeRange {
+                    for y in 0..<rows {
+                        let src = gp + (p * oh + y) * ow, dst = dx + (p * h + 2 * y + s) * w + s
+                        for x in 0..<columns { dst[2 * x] += src[x] }
+                    }
                 }
             }
         } }

@@ -54,7 +54,7 @@ public final class Variable {
     /// grad += t (same element count).
     public func accumulateGrad(_ t: Tensor) {
         if grad == nil { grad = t; return }
-        t.withPointer { src in accumulateGrad { axpy(t.count, alpha: 1, src, $0) } }
+        t.withPointer { src in accumulateGrad { dst in parallelZipElements(t.count, src, UnsafePointer(dst), dst, +) } }
     }
 
     /// Clears the gradient (parameters before a step).

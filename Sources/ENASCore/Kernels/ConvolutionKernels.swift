@@ -160,7 +160,7 @@ func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: P
             if wholeVector {
                 copyPanelRow(from: src + offset0, to: dst)
             } else {
-                for r in 0..<runCount { (dst + runs[r].0).update(from: src + runs[r].1, count: runs[r].2) }
+                for r in 0..<runCount { copyRun(runs[r].2, from: src + runs[r].1, to: dst + runs[r].0) }
                 if width < gemmNR { (dst + width).update(repeating: 0, count: gemmNR - width) }
             }
             dst += gemmNR
@@ -183,11 +183,29 @@ func writeTransposedIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>,
             let dst = rowsScratch + j * length
             guard j < depthRows.count else { dst.update(repeating: 0, count: length); continue }
             let src = padded + tap.offset
-            for r in 0..<runCount { (dst + runs[r].0).update(from: src + runs[r].1, count: runs[r].2) }
+            for r in 0..<runCount { copyRun(runs[r].2, from: src + runs[r].1, to: dst + runs[r].0) }
             tap.advance()
         }
     }
     packB(transB: true, b: rowsScratch, ldb: length, rows: 0..<length, cols: 0..<gemmNR, into: panel)
+}
+
+/// `count` floats copied as 8-float vectors (the last one overlapping), for the short runs of image rows (8–32
+/// floats) the panel writers and padded copies move: memmove's call and size dispatch cost more than the copy.
+/// Source and destination must not overlap.
+@inline(__always)
+func copyRun(_ count: Int, from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
+    guard count >= 8 else { dst.update(from: src, count: count); return }
+    let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
+    var byte = 0
+    while byte + 32 <= count * 4 {
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self), toByteOffset: byte, as: SIMD8<Float>.self)
+        byte += 32
+    }
+    if byte < count * 4 {
+        let last = (count - 8) * 4
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
+    }
 }
 
 /// NR floats copied as whole vectors (the panel is 64-byte aligned; the source need not be).
@@ -383,14 +401,25 @@ struct PaddedPlane {
     @inline(__always)
     func fill(_ buffer: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, height: Int, width: Int, padding: Int,
               value: Float = 0, rectified: Bool = false) {
-        buffer.update(repeating: value, count: count)
+        if stride == 1 {
+            // Only the border: the rows above and below, and each row's ends (the interior is copied next).
+            buffer.update(repeating: value, count: padding * rowLength)
+            (buffer + (height + padding) * rowLength).update(repeating: value, count: count - (height + padding) * rowLength)
+            for y in 0..<height {
+                let row = buffer + (y + padding) * rowLength
+                row.update(repeating: value, count: padding)
+                (row + padding + width).update(repeating: value, count: rowLength - padding - width)
+            }
+        } else {
+            buffer.update(repeating: value, count: count)
+        }
         for y in 0..<height {
             let row = buffer + (y + padding) * rowLength, input = src + y * width
             if stride == 1 {
                 if rectified {
                     mapElements(width, input, row + padding) { Activation.relu.forward($0) }
                 } else {
-                    (row + padding).update(from: input, count: width)
+                    copyRun(width, from: input, to: row + padding)
                 }
             } else {
                 forEachPhase(width: width, padding: padding) { run, x0, start in
@@ -576,7 +605,7 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                 if dw != nil || !byCorrelation {
                     for oy in 0..<g.outHeight {
                         let row = dyPadded + oy * dyRow
-                        row.update(from: grad + oy * g.outWidth, count: g.outWidth)
+                        copyRun(g.outWidth, from: grad + oy * g.outWidth, to: row)
                         (row + g.outWidth).update(repeating: 0, count: dyRow - g.outWidth)
                     }
                 }

@@ -51,6 +51,32 @@ struct ElementwiseKernelsTests {
         #expect(axpyOut == lanewise { a, b, _ in b.addingProduct(FloatVector(repeating: -2), a) })
     }
 
+    // Whole-batch passes split over threads in 1,024-float chunks give the serial pass's bits, at any thread count
+    // and for a length that leaves a partial last chunk and a tail.
+    @Test(arguments: [1, 2, 3])
+    func parallelPassesGiveTheSerialBits(_ threads: Int) {
+        let n = 3 * 65_536 + 1_037
+        var rng = RandomSource(seed: 77)
+        let x = randomTensor([n], rng: &rng).storage, y = randomTensor([n], rng: &rng).storage
+        let z = randomTensor([n], rng: &rng).storage
+        var serial = ([Float](repeating: 0, count: n), [Float](repeating: 0, count: n), z)
+        var split = serial
+        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+            let (xb, yb) = (xp.baseAddress!, yp.baseAddress!)
+            serial.0.withUnsafeMutableBufferPointer { mapElements(n, xb, $0.baseAddress!) { tanh($0) * 2 } }
+            serial.1.withUnsafeMutableBufferPointer { zipElements(n, xb, yb, $0.baseAddress!) { a, b in a.addingProduct(b, 3) } }
+            serial.2.withUnsafeMutableBufferPointer { zip3Elements(n, xb, yb, $0.baseAddress!, $0.baseAddress!) { a, b, c in c - a * b } }
+            Parallel.withThreadCount(threads) {
+                split.0.withUnsafeMutableBufferPointer { parallelMapElements(n, xb, $0.baseAddress!) { tanh($0) * 2 } }
+                split.1.withUnsafeMutableBufferPointer { parallelZipElements(n, xb, yb, $0.baseAddress!) { a, b in a.addingProduct(b, 3) } }
+                split.2.withUnsafeMutableBufferPointer {
+                    parallelZip3Elements(n, xb, yb, $0.baseAddress!, $0.baseAddress!) { a, b, c in c - a * b }
+                }
+            }
+        } }
+        #expect(split.0 == serial.0 && split.1 == serial.1 && split.2 == serial.2)
+    }
+
     @Test func expSaturatesInsteadOfOverflowing() {
         let out = apply(3, [-200, 200, 0]) { exp($0) }
         #expect(out[0] >= 0 && out[0] < 1e-37 && out[1].isFinite && out[2] == 1)

@@ -46,8 +46,13 @@ struct LayerTests {
         #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
 
-    @Test(arguments: [[1, 1, 1, 1], [2, 3, 7, 9], [1, 2, 8, 8], [2, 1, 1, 5], [1, 2, 6, 1]])
+    // The last shape is large enough for its planes to be split over two threads.
+    @Test(arguments: [[1, 1, 1, 1], [2, 3, 7, 9], [1, 2, 8, 8], [2, 1, 1, 5], [1, 2, 6, 1], [4, 40, 32, 33]])
     func subsample2MatchesPoolingTheShiftedCopy(_ shape: [Int]) throws {
+        try Parallel.withThreadCount(2) { try subsample2MatchesPooling(shape) }
+    }
+
+    func subsample2MatchesPooling(_ shape: [Int]) throws {
         // Reference: the composition the factorized reduction used before the fused op, values and input gradients.
         var rng = RandomSource(seed: 9)
         let input = randomTensor(shape, rng: &rng)
