@@ -13,7 +13,7 @@ public func batchNormTrainingForward(
 ) {
     let bits = (UInt(bitPattern: x), UInt(bitPattern: gamma), UInt(bitPattern: beta), UInt(bitPattern: y),
                 UInt(bitPattern: invStd), UInt(bitPattern: mean), UInt(bitPattern: variance))
-    Parallel.forRanges(count: channels) { range in
+    Parallel.forRanges(count: channels, chunksPerThread: 4) { range in
         let x = UnsafePointer<Float>(bitPattern: bits.0)!, gamma = UnsafePointer<Float>(bitPattern: bits.1)!
         let beta = UnsafePointer<Float>(bitPattern: bits.2)!, y = UnsafeMutablePointer<Float>(bitPattern: bits.3)!
         let invStd = UnsafeMutablePointer<Float>(bitPattern: bits.4)!
@@ -83,7 +83,7 @@ public func batchNormBackward(
     let bits = (UInt(bitPattern: dy), UInt(bitPattern: x), UInt(bitPattern: mean), UInt(bitPattern: gamma),
                 UInt(bitPattern: invStd), dx.map { UInt(bitPattern: $0) } ?? 0, dgamma.map { UInt(bitPattern: $0) } ?? 0,
                 dbeta.map { UInt(bitPattern: $0) } ?? 0)
-    Parallel.forRanges(count: channels) { range in
+    Parallel.forRanges(count: channels, chunksPerThread: 4) { range in
         let dy = UnsafePointer<Float>(bitPattern: bits.0)!, x = UnsafePointer<Float>(bitPattern: bits.1)!
         let mean = UnsafePointer<Float>(bitPattern: bits.2)!, gamma = UnsafePointer<Float>(bitPattern: bits.3)!
         let invStd = UnsafePointer<Float>(bitPattern: bits.4)!

@@ -59,10 +59,12 @@ func convScratch(floats: Int) -> UnsafeMutablePointer<Float> {
     return (block + convScratchHeader).assumingMemoryBound(to: Float.self)
 }
 
-/// Contiguous sample ranges, one per chunk: at most `Parallel.threadCount` chunks, fixed by (count, thread count)
-/// so per-chunk partial sums (weight gradients) add up in the same order on every run.
+/// Contiguous sample ranges: four per thread (threads claim them as they finish, so a core that starts late or runs
+/// slower takes fewer), one with a single thread; fixed by (count, thread count) so per-chunk partial sums (weight
+/// gradients) add up in the same order on every run.
 func sampleChunks(_ count: Int) -> [Range<Int>] {
-    let chunks = max(1, min(Parallel.threadCount, count))
+    let threads = Parallel.threadCount
+    let chunks = max(1, min(threads == 1 ? 1 : 4 * threads, count))
     let per = (count + chunks - 1) / chunks
     return stride(from: 0, to: count, by: per).map { $0..<min(count, $0 + per) }
 }
@@ -248,7 +250,7 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
     let writesPanels = !g.isPointwise && gemmPacksB(transA: false, transB: false, m: outChannels, n: g.outPlane, k: g.depth)
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
-    Parallel.forRanges(count: g.batch) { samples in
+    Parallel.forRanges(count: g.batch, chunksPerThread: g.batch) { samples in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
         let scratch = g.isPointwise ? nil : convScratch(floats: writesPanels ? g.channels * layout.count : g.depth * g.outPlane)
@@ -551,7 +553,7 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
                                  y: UnsafeMutablePointer<Float>, rectifyingInput: Bool = false) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
-    Parallel.forRanges(count: g.batch * g.channels) { planes in
+    Parallel.forRanges(count: g.batch * g.channels, chunksPerThread: 4) { planes in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
         let padded = convScratch(floats: layout.count)
@@ -584,7 +586,7 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
     let transposedPadding = k - 1 - g.padding
     let byCorrelation = g.stride == 1 && transposedPadding >= 0
     let dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: max(0, transposedPadding), stride: 1)
-    Parallel.forRanges(count: g.channels) { channels in
+    Parallel.forRanges(count: g.channels, chunksPerThread: 4) { channels in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let dy = UnsafePointer<Float>(bitPattern: dyBits)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits), dw = UnsafeMutablePointer<Float>(bitPattern: dwBits)

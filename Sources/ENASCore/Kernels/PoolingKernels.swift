@@ -9,7 +9,7 @@ public func maxPoolForward(_ g: ConvGeometry, x: UnsafePointer<Float>, y: Unsafe
                            argmax: UnsafeMutablePointer<Int32>) {
     let xBits = UInt(bitPattern: x), yBits = UInt(bitPattern: y), aBits = UInt(bitPattern: argmax)
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
-    Parallel.forRanges(count: g.batch * g.channels) { planes in
+    Parallel.forRanges(count: g.batch * g.channels, chunksPerThread: 4) { planes in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
         let argmax = UnsafeMutablePointer<Int32>(bitPattern: aBits)!
         let padded = convScratch(floats: layout.count)
@@ -69,7 +69,7 @@ private func maxPoolPlane(_ g: ConvGeometry, _ padded: UnsafePointer<Float>, _ l
 public func maxPoolBackward(_ g: ConvGeometry, dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
                             dx: UnsafeMutablePointer<Float>) {
     let dyBits = UInt(bitPattern: dy), aBits = UInt(bitPattern: argmax), dxBits = UInt(bitPattern: dx)
-    Parallel.forRanges(count: g.batch * g.channels, minimumPerThread: 16) { planes in
+    Parallel.forRanges(count: g.batch * g.channels, minimumPerThread: 16, chunksPerThread: 4) { planes in
         let dy = UnsafePointer<Float>(bitPattern: dyBits)!, argmax = UnsafePointer<Int32>(bitPattern: aBits)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits)!
         for p in planes {
@@ -99,7 +99,7 @@ public func avgPoolForward(_ g: ConvGeometry, x: UnsafePointer<Float>, y: Unsafe
     let ones = [Float](repeating: 1, count: g.kernel * g.kernel)
     weights.withUnsafeBufferPointer { weights in ones.withUnsafeBufferPointer { ones in
         let wBits = UInt(bitPattern: weights.baseAddress!), oBits = UInt(bitPattern: ones.baseAddress!)
-        Parallel.forRanges(count: g.batch * g.channels) { planes in
+        Parallel.forRanges(count: g.batch * g.channels, chunksPerThread: 4) { planes in
             let x = UnsafePointer<Float>(bitPattern: xBits)!, y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
             let weights = UnsafePointer<Float>(bitPattern: wBits)!, ones = UnsafePointer<Float>(bitPattern: oBits)!
             let padded = convScratch(floats: layout.count)
@@ -126,7 +126,7 @@ public func avgPoolBackward(_ g: ConvGeometry, dy: UnsafePointer<Float>, dx: Uns
     let ones = [Float](repeating: 1, count: g.kernel * g.kernel)
     weights.withUnsafeBufferPointer { weights in ones.withUnsafeBufferPointer { ones in
         let wBits = UInt(bitPattern: weights.baseAddress!), oBits = UInt(bitPattern: ones.baseAddress!)
-        Parallel.forRanges(count: g.batch * g.channels) { planes in
+        Parallel.forRanges(count: g.batch * g.channels, chunksPerThread: 4) { planes in
             let dy = UnsafePointer<Float>(bitPattern: dyBits)!, dx = UnsafeMutablePointer<Float>(bitPattern: dxBits)!
             let weights = UnsafePointer<Float>(bitPattern: wBits)!, ones = UnsafePointer<Float>(bitPattern: oBits)!
             let scratch = convScratch(floats: g.outPlane + max(layout.count, dyLayout.count))

@@ -53,14 +53,18 @@ public enum Parallel {
         }
     }
 
-    /// Splits 0..<count into at most `threadCount` contiguous ranges aligned to `granule` and runs them in parallel.
-    /// Work smaller than `minimumPerThread` items per thread stays on the calling thread.
-    public static func forRanges(count: Int, granule: Int = 1, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// Splits 0..<count into contiguous ranges aligned to `granule`, up to `chunksPerThread` per thread, and runs
+    /// them in parallel; threads claim ranges as they finish their last, so with several per thread a core that
+    /// started late or runs slower (a shared machine's) takes fewer. Work smaller than `minimumPerThread` items per
+    /// thread stays on the calling thread. The ranges depend only on the arguments and the thread count.
+    public static func forRanges(count: Int, granule: Int = 1, minimumPerThread: Int = 1, chunksPerThread: Int = 1,
+                                 _ body: (Range<Int>) -> Void) {
         let granules = (count + granule - 1) / granule
         let threads = min(threadCount, granules, max(1, count / max(1, minimumPerThread)))
         if threads <= 1 { body(0..<count); return }
-        let perThread = (granules + threads - 1) / threads * granule
-        let chunks = (count + perThread - 1) / perThread
-        forEach(chunks: chunks) { c in body(c * perThread..<min(count, (c + 1) * perThread)) }
+        let pieces = min(granules, threads * max(1, chunksPerThread))
+        let perChunk = (granules + pieces - 1) / pieces * granule
+        let chunks = (count + perChunk - 1) / perChunk
+        forEach(chunks: chunks) { c in body(c * perChunk..<min(count, (c + 1) * perChunk)) }
     }
 }
