@@ -250,6 +250,8 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), yBits = UInt(bitPattern: y)
     let writesPanels = !g.isPointwise && gemmPacksB(transA: false, transB: false, m: outChannels, n: g.outPlane, k: g.depth)
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
+    // The filters are every sample's left operand: packed once.
+    let packedW = writesPanels ? PackedLeftOperand(m: outChannels, k: g.depth, a: w, lda: g.depth) : nil
     Parallel.forRanges(count: g.batch, chunksPerThread: g.batch) { samples in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let y = UnsafeMutablePointer<Float>(bitPattern: yBits)!
@@ -259,7 +261,7 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
             if let padded = scratch, writesPanels {
                 layout.fillPlanes(padded, from: xn, planes: g.channels, height: g.height, width: g.width, padding: g.padding)
                 gemmWritingRightPanels(m: outChannels, n: g.outPlane, k: g.depth, a: w, lda: g.depth, c: yn,
-                                       ldc: g.outPlane) { rows, cols, panel in
+                                       ldc: g.outPlane, packedA: packedW) { rows, cols, panel in
                     writeIm2colPanel(g, padded: padded, layout: layout, rows: rows, cols: cols, panel: panel)
                 }
                 continue
@@ -314,6 +316,8 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
             }
         }
     }
+    let packedFlipped = dxByConvolution
+        ? PackedLeftOperand(m: g.channels, k: dyGeometry.depth, a: flipped, lda: dyGeometry.depth) : nil
     let bits = (UInt(bitPattern: x), UInt(bitPattern: w), UInt(bitPattern: dy), dx.map { UInt(bitPattern: $0) } ?? 0,
                 dw == nil ? 0 : UInt(bitPattern: partials), UInt(bitPattern: flipped))
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
@@ -362,7 +366,8 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
                 dyLayout.fillPlanes(paddedDy, from: dyn, planes: outChannels, height: g.outHeight, width: g.outWidth,
                                     padding: dyGeometry.padding)
                 gemmWritingRightPanels(m: g.channels, n: g.plane, k: dyGeometry.depth, a: flipped, lda: dyGeometry.depth,
-                                       beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.plane) { rows, cols, panel in
+                                       beta: overwriteDX ? 0 : 1, c: dxn, ldc: g.plane,
+                                       packedA: packedFlipped) { rows, cols, panel in
                     writeIm2colPanel(dyGeometry, padded: paddedDy, layout: dyLayout, rows: rows, cols: cols, panel: panel)
                 }
             } else {

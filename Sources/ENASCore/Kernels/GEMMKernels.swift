@@ -118,18 +118,47 @@ public typealias RightPanelWriter = (_ rows: Range<Int>, _ cols: Range<Int>, _ p
 /// convolution's im2col matrix, 3.7 MB for a 5 × 5 kernel over 36 channels at 32 × 32, was written out and read
 /// back twice: by im2col and by packing). Runs on the calling thread (callers run it per sample, in parallel).
 /// The same bits as `gemm`'s blocked path on the stored B.
+/// `packedA`, when given, is A already packed by `PackedLeftOperand` (the same A for every sample of a convolution:
+/// packing it per sample cost as much as an 8 × 8 layer's products need 1/64 of).
 public func gemmWritingRightPanels(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                   writePanel: RightPanelWriter) {
+                                   packedA: PackedLeftOperand? = nil, writePanel: RightPanelWriter) {
     guard m > 0, n > 0 else { return }
     if k == 0 || alpha == 0 {
         scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
         return
     }
+    if let packedA {
+        precondition(packedA.m == m && packedA.k == k,
+                     "[gemm] packed operand is \(packedA.m)×\(packedA.k), the product needs \(m)×\(k)")
+    }
     withoutActuallyEscaping(writePanel) { writer in
         gemmSerial(transA: false, transB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: a, ldb: 0,
-                   beta: beta, c: c, ldc: ldc, panelWriter: writer)
+                   beta: beta, c: c, ldc: ldc, prepackedA: packedA.map { UnsafePointer($0.panels) }, panelWriter: writer)
     }
+}
+
+/// A left operand (M ≤ MC rows, untransposed) packed once into the MR-tall panels of every depth block, for
+/// products that reuse it many times (a convolution's filters, one product per sample). Block pc's panels start
+/// pc · roundUp(M, MR) floats in: the blocks' depths add up to pc at block pc.
+public final class PackedLeftOperand: @unchecked Sendable {
+    let m: Int, k: Int
+    let panels: UnsafeMutablePointer<Float>
+
+    /// nil when M > MC (the product packs A by row blocks itself).
+    public init?(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int) {
+        guard m > 0, k > 0, m <= gemmMC else { return nil }
+        self.m = m
+        self.k = k
+        let rows = roundUp(m, gemmMR)
+        panels = .allocate(capacity: rows * k)
+        let kcStep = gemmDepthStep(k)
+        for pc in stride(from: 0, to: k, by: kcStep) {
+            packA(transA: false, a: a, lda: lda, rows: 0..<m, depth: pc..<min(k, pc + kcStep), into: panels + pc * rows)
+        }
+    }
+
+    deinit { panels.deallocate() }
 }
 
 /// How `gemm` computes a product of these shapes (k, m, n > 0); only `.blocked` packs B.
@@ -225,7 +254,7 @@ private func gemmSerial(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, prepacked: PrepackedPanels? = nil,
-    panelWriter: RightPanelWriter? = nil
+    prepackedA: UnsafePointer<Float>? = nil, panelWriter: RightPanelWriter? = nil
 ) {
     let kcStep = gemmDepthStep(k)
     let prepackedBase = prepacked.map { UnsafePointer<Float>(bitPattern: $0.base)! }
@@ -248,7 +277,11 @@ private func gemmSerial(
             let blockBeta: Float = pc == 0 ? beta : 1
             for ic in stride(from: 0, to: m, by: gemmMC) {
                 let mc = min(gemmMC, m - ic)
-                packA(transA: transA, a: a, lda: lda, rows: ic..<(ic + mc), depth: pc..<(pc + kc), into: packedA)
+                // A prepacked operand has a single row block (M ≤ MC); its block pc starts pc · roundUp(M, MR) in.
+                let aBlock = prepackedA.map { $0 + pc * roundUp(m, gemmMR) } ?? UnsafePointer(packedA)
+                if prepackedA == nil {
+                    packA(transA: transA, a: a, lda: lda, rows: ic..<(ic + mc), depth: pc..<(pc + kc), into: packedA)
+                }
                 for jr in stride(from: 0, to: nc, by: gemmNR) {
                     let nr = min(gemmNR, nc - jr)
                     var bPanel = UnsafePointer(packedB + jr * kc)
@@ -264,7 +297,7 @@ private func gemmSerial(
                         bPanel = UnsafePointer(packedB)
                     }
                     for ir in stride(from: 0, to: mc, by: gemmMR) {
-                        microKernel(kc: kc, a: packedA + ir * kc, b: bPanel, rows: min(gemmMR, mc - ir), cols: nr,
+                        microKernel(kc: kc, a: aBlock + ir * kc, b: bPanel, rows: min(gemmMR, mc - ir), cols: nr,
                                     alpha: alpha, beta: blockBeta, c: c + (ic + ir) * ldc + jc + jr, ldc: ldc,
                                     tile: tile)
                     }

@@ -20,6 +20,9 @@ let convCases = [
     ConvCase(batch: 2, channels: 16, outChannels: 6, height: 20, width: 20, kernel: 3, stride: 1, padding: 1),
     ConvCase(batch: 2, channels: 9, outChannels: 12, height: 16, width: 32, kernel: 5, stride: 1, padding: 2),
     ConvCase(batch: 1, channels: 15, outChannels: 130, height: 5, width: 6, kernel: 3, stride: 1, padding: 0),
+    // Two depth blocks (C·K·K = 500 > 384) of the filters packed once for every sample, 13 rows (not a multiple of
+    // the register tile's).
+    ConvCase(batch: 3, channels: 20, outChannels: 13, height: 8, width: 8, kernel: 5, stride: 1, padding: 2),
 ]
 
 @Suite("Convolution, pooling and batch-norm kernels against direct loops")
