@@ -381,13 +381,21 @@ private func transpose8x16(_ src: UnsafePointer<Float>, ld: Int, rows: Int = 8) 
 @inline(__always)
 private func transpose8x8(_ src: UnsafePointer<Float>, ld: Int) -> (V8, V8, V8, V8, V8, V8, V8, V8) {
     let s = UnsafeRawPointer(src), stride = ld * 4
-    var v0 = s.loadUnaligned(as: V8.self), v1 = s.loadUnaligned(fromByteOffset: stride, as: V8.self)
-    var v2 = s.loadUnaligned(fromByteOffset: 2 * stride, as: V8.self)
-    var v3 = s.loadUnaligned(fromByteOffset: 3 * stride, as: V8.self)
-    var v4 = s.loadUnaligned(fromByteOffset: 4 * stride, as: V8.self)
-    var v5 = s.loadUnaligned(fromByteOffset: 5 * stride, as: V8.self)
-    var v6 = s.loadUnaligned(fromByteOffset: 6 * stride, as: V8.self)
-    var v7 = s.loadUnaligned(fromByteOffset: 7 * stride, as: V8.self)
+    return transpose8x8((s.loadUnaligned(as: V8.self), s.loadUnaligned(fromByteOffset: stride, as: V8.self),
+                         s.loadUnaligned(fromByteOffset: 2 * stride, as: V8.self),
+                         s.loadUnaligned(fromByteOffset: 3 * stride, as: V8.self),
+                         s.loadUnaligned(fromByteOffset: 4 * stride, as: V8.self),
+                         s.loadUnaligned(fromByteOffset: 5 * stride, as: V8.self),
+                         s.loadUnaligned(fromByteOffset: 6 * stride, as: V8.self),
+                         s.loadUnaligned(fromByteOffset: 7 * stride, as: V8.self)))
+}
+
+/// The 8 × 8 block whose rows are `rows`, transposed: result r is column r.
+@inline(__always)
+func transpose8x8(_ rows: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                           SIMD8<Float>, SIMD8<Float>))
+    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    var (v0, v1, v2, v3, v4, v5, v6, v7) = rows
     for _ in 0..<3 {
         (v0, v1, v2, v3, v4, v5, v6, v7) = (zipLow(v0, v4), zipHigh(v0, v4), zipLow(v1, v5), zipHigh(v1, v5),
                                             zipLow(v2, v6), zipHigh(v2, v6), zipLow(v3, v7), zipHigh(v3, v7))
