@@ -22,6 +22,11 @@ final class WorkerPool: @unchecked Sendable {
     private let claim = Atomic<UInt64>(0)
     /// Chunks of the current job not yet finished; the caller waits for 0.
     private let unfinished = Atomic<Int>(0)
+    /// Workers inside `work`. The caller also waits for 0 before the job's body goes away: a worker's copy of the
+    /// body (a retained closure context) can be released after its last chunk's `unfinished` decrement, and a
+    /// context still retained when `withoutActuallyEscaping` returns is a crash ("closure argument was escaped").
+    /// With many short chunks per job that window was hit in about one test run in three.
+    private let working = Atomic<Int>(0)
     /// The current job's generation, published after its fields (acquire/release pairs with the workers' reads).
     private let generation = Atomic<UInt32>(0)
     private let chunkCount = Atomic<Int>(0)
@@ -82,7 +87,7 @@ final class WorkerPool: @unchecked Sendable {
                 // A worker still running a chunk may have been preempted (more busy threads than cores): after a
                 // short spin, give the core away rather than burn the rest of the time slice.
                 var spins = 0
-                while unfinished.load(ordering: .acquiring) > 0 {
+                while unfinished.load(ordering: .acquiring) > 0 || working.load(ordering: .acquiring) > 0 {
                     spins += 1
                     if spins > 2_000 { sched_yield() }
                 }
@@ -91,7 +96,9 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Claims and runs chunks of job `generation` until none is left (or a newer job replaced it).
+    /// Claims and runs chunks of job `generation` until none is left (or a newer job replaced it). Not inlined, so
+    /// every copy of the body it made is released before it returns.
+    @inline(never)
     private func work(generation: UInt32) {
         while true {
             let current = claim.load(ordering: .acquiring)
@@ -149,7 +156,11 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
             }
             seen = next
+            // Counted before claiming anything: a worker that claims a chunk is counted before the caller can see
+            // that chunk finished (release/acquire through `claim` and `unfinished`).
+            working.add(1, ordering: .sequentiallyConsistent)
             work(generation: next)
+            working.subtract(1, ordering: .releasing)
         }
     }
 }
