@@ -160,7 +160,7 @@ func writeIm2colPanel(_ g: ConvGeometry, padded: UnsafePointer<Float>, layout: P
         for _ in rows {
             let src = padded + tap.offset
             if wholeVector {
-                copyPanelRow(from: src + offset0, to: dst)
+                copyRun(gemmNR, from: src + offset0, to: dst)
             } else {
                 for r in 0..<runCount { copyRun(runs[r].2, from: src + runs[r].1, to: dst + runs[r].0) }
                 if width < gemmNR { (dst + width).update(repeating: 0, count: gemmNR - width) }
@@ -211,7 +211,7 @@ private func writeTransposedIm2colPanelInRegisters(_ g: ConvGeometry, padded: Un
         withUnsafeTemporaryAllocation(of: Int.self, capacity: gemmNR) { taps in
             var tap = Im2colTap(g, layout: layout, row: depthRows.lowerBound)
             for j in 0..<gemmNR { taps[j] = tap.offset; tap.advance() }
-            let source = UnsafeRawPointer(padded), out = UnsafeMutableRawPointer(panel)
+            let source = UnsafeRawPointer(padded)
             for r in 0..<runCount {
                 let (first, offset, count) = runs[r]
                 var x = 0
@@ -220,16 +220,8 @@ private func writeTransposedIm2colPanelInRegisters(_ g: ConvGeometry, padded: Un
                         @inline(__always) func row(_ i: Int) -> SIMD8<Float> {
                             source.loadUnaligned(fromByteOffset: (taps[half * 8 + i] + offset + x) * 4, as: SIMD8<Float>.self)
                         }
-                        let t = transpose8x8((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
-                        let base = ((first + x) * gemmNR + half * 8) * 4, step = gemmNR * 4
-                        out.storeBytes(of: t.0, toByteOffset: base, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.1, toByteOffset: base + step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.2, toByteOffset: base + 2 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.3, toByteOffset: base + 3 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.4, toByteOffset: base + 4 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.5, toByteOffset: base + 5 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.6, toByteOffset: base + 6 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: t.7, toByteOffset: base + 7 * step, as: SIMD8<Float>.self)
+                        storeRows(transpose8x8((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))),
+                                  to: panel + (first + x) * gemmNR + half * 8, stride: gemmNR)
                     }
                     x += 8
                 }
@@ -244,7 +236,8 @@ private func writeTransposedIm2colPanelInRegisters(_ g: ConvGeometry, padded: Un
 #endif
 
 /// `count` floats copied as 8-float vectors (the last one overlapping), for the short runs of image rows (8–32
-/// floats) the panel writers and padded copies move: memmove's call and size dispatch cost more than the copy.
+/// floats) and panel rows (NR) the panel writers and padded copies move: memmove's call and size dispatch cost
+/// more than the copy.
 /// Source and destination must not overlap.
 @inline(__always)
 func copyRun(_ count: Int, from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
@@ -258,15 +251,6 @@ func copyRun(_ count: Int, from src: UnsafePointer<Float>, to dst: UnsafeMutable
     if byte < count * 4 {
         let last = (count - 8) * 4
         to.storeBytes(of: from.loadUnaligned(fromByteOffset: last, as: SIMD8<Float>.self), toByteOffset: last, as: SIMD8<Float>.self)
-    }
-}
-
-/// NR floats copied as whole vectors (the panel is 64-byte aligned; the source need not be).
-@inline(__always)
-private func copyPanelRow(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>) {
-    let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
-    for byte in stride(from: 0, to: gemmNR * 4, by: 64) {
-        to.storeBytes(of: from.loadUnaligned(fromByteOffset: byte, as: FloatVector.self), toByteOffset: byte, as: FloatVector.self)
     }
 }
 

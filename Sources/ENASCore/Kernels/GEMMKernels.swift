@@ -390,6 +390,21 @@ private func transpose8x8(_ src: UnsafePointer<Float>, ld: Int) -> (V8, V8, V8, 
                          s.loadUnaligned(fromByteOffset: 7 * stride, as: V8.self)))
 }
 
+/// Stores 8 vectors as the rows of an 8-column block, rows `stride` floats apart.
+@inline(__always)
+func storeRows(_ rows: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                        SIMD8<Float>, SIMD8<Float>), to dst: UnsafeMutablePointer<Float>, stride: Int) {
+    let out = UnsafeMutableRawPointer(dst), step = stride * 4
+    out.storeBytes(of: rows.0, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.1, toByteOffset: step, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.3, toByteOffset: 3 * step, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.4, toByteOffset: 4 * step, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.5, toByteOffset: 5 * step, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.6, toByteOffset: 6 * step, as: SIMD8<Float>.self)
+    out.storeBytes(of: rows.7, toByteOffset: 7 * step, as: SIMD8<Float>.self)
+}
+
 /// The 8 × 8 block whose rows are `rows`, transposed: result r is column r.
 @inline(__always)
 func transpose8x8(_ rows: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
@@ -492,11 +507,8 @@ func packB(transB: Bool, b: UnsafePointer<Float>, ldb: Int, rows: Range<Int>, co
             if nr == gemmNR {
                 while p + 8 <= kc {
                     for octet in stride(from: 0, to: gemmNR, by: 8) {
-                        let t = transpose8x8(b + (firstCol + octet) * ldb + rows.lowerBound + p, ld: ldb)
-                        let out = UnsafeMutableRawPointer(dst + p * gemmNR + octet)
-                        func store(_ v: V8, _ q: Int) { out.storeBytes(of: v, toByteOffset: q * gemmNR * 4, as: V8.self) }
-                        store(t.0, 0); store(t.1, 1); store(t.2, 2); store(t.3, 3)
-                        store(t.4, 4); store(t.5, 5); store(t.6, 6); store(t.7, 7)
+                        storeRows(transpose8x8(b + (firstCol + octet) * ldb + rows.lowerBound + p, ld: ldb),
+                                  to: dst + p * gemmNR + octet, stride: gemmNR)
                     }
                     p += 8
                 }
