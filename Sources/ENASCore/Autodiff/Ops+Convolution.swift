@@ -50,6 +50,44 @@ public func depthwiseConv2d(_ x: Variable, _ w: Variable, stride: Int = 1, paddi
     }
 }
 
+/// Separable convolution: a depthwise K×K convolution (dw (C, 1, K, K)) then a pointwise 1×1 one (pw (O, C, 1, 1)),
+/// as one op run sample by sample so the intermediate stays in cache (Kernels/SeparableConvolutionKernels.swift).
+/// Same values as `conv2d(depthwiseConv2d(x, dw, …), pw)`. `rectifyingInput`: applied to relu(x).
+public func separableConv2d(_ x: Variable, depthwise dw: Variable, pointwise pw: Variable, stride: Int = 1,
+                            padding: Int = 0, rectifyingInput: Bool = false) throws -> Variable {
+    try ensureShape(x.shape.count == 4 && dw.shape.count == 4 && dw.shape[1] == 1 && dw.shape[2] == dw.shape[3] && dw.shape[0] == x.shape[1],
+                    "[separableConv2d] needs x (N, C, H, W) and a depthwise weight (C, 1, K, K), got \(Shape.describe(x.shape)) and \(Shape.describe(dw.shape))")
+    try ensureShape(pw.shape.count == 4 && pw.shape[1] == x.shape[1] && pw.shape[2] == 1 && pw.shape[3] == 1,
+                    "[separableConv2d] needs a pointwise weight (O, \(x.shape[1]), 1, 1), got \(Shape.describe(pw.shape))")
+    try ensureArgument(stride >= 1 && padding >= 0, "[separableConv2d] stride \(stride) / padding \(padding) out of range")
+    let g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+                         kernel: dw.shape[2], stride: stride, padding: padding)
+    try ensureShape(g.outHeight >= 1 && g.outWidth >= 1, "[separableConv2d] kernel \(g.kernel) does not fit input \(Shape.describe(x.shape))")
+    let outChannels = pw.shape[0]
+    var depthwiseOut = Tensor(zeros: [0])
+    let out = x.value.withPointer { xp in dw.value.withPointer { dwp in pw.value.withPointer { pwp in
+        makeTensor([g.batch, outChannels, g.outHeight, g.outWidth]) { y in
+            depthwiseOut = makeTensor([g.batch, g.channels, g.outHeight, g.outWidth]) { mid in
+                separableConvForward(g, outChannels: outChannels, x: xp, depthwise: dwp, pointwise: pwp,
+                                     depthwiseOut: mid, y: y, rectifyingInput: rectifyingInput)
+            }
+        }
+    } } }
+    return record(out, parents: [x, dw, pw]) { [depthwiseOut] dy in
+        dy.withPointer { dyp in x.value.withPointer { xp in dw.value.withPointer { dwp in pw.value.withPointer { pwp in
+            depthwiseOut.withPointer { mid in
+                withOptionalGradPointer(x) { dx, overwrite in withOptionalGradPointer(dw) { dDepthwise in
+                    withOptionalGradPointer(pw) { dPointwise in
+                        separableConvBackward(g, outChannels: outChannels, x: xp, depthwise: dwp, pointwise: pwp,
+                                              depthwiseOut: mid, dy: dyp, dx: dx, dDepthwise: dDepthwise,
+                                              dPointwise: dPointwise, overwriteDX: overwrite, rectifyingInput: rectifyingInput)
+                    }
+                } }
+            }
+        } } } }
+    }
+}
+
 /// Calls `body` with the gradient buffer of `v` when it requires one, else nil; `overwrite` is true when the buffer is
 /// fresh and uninitialized (the kernel must write every element instead of adding), see `writeOrAccumulateGrad`.
 func withOptionalGradPointer<R>(_ v: Variable, _ body: (UnsafeMutablePointer<Float>?, _ overwrite: Bool) -> R) -> R {

@@ -598,9 +598,6 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
 
 /// Backward of depthwise convolution: dx += ∂L/∂x and dw += ∂L/∂w from dy (N, C, OH, OW).
 /// Parallel over channels (each owns its filter's gradient and its input planes); samples in order.
-/// dw[ky, kx] = Σ dy[oy, ox] · xpad[oy·S + ky, ox·S + kx]. At stride 1, dx is the correlation of dy padded by
-/// K − 1 − Pad with the flipped filter (the forward kernel again); at larger strides dy is scattered into a
-/// phase-split padded buffer.
 /// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 /// `rectifyingInput`: the backward of y = relu(x) ⋆ w (dw from relu(x); dx masked where x ≤ 0).
 public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
@@ -608,72 +605,106 @@ public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w:
                                   overwriteDX: Bool = false, rectifyingInput: Bool = false) {
     let xBits = UInt(bitPattern: x), wBits = UInt(bitPattern: w), dyBits = UInt(bitPattern: dy)
     let dxBits = dx.map { UInt(bitPattern: $0) } ?? 0, dwBits = dw.map { UInt(bitPattern: $0) } ?? 0
-    let k = g.kernel, taps = k * k
-    let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
-    // dy rows padded to whole vectors with zeros, so weight-gradient dot products need no tails.
-    let dyRow = roundUp(g.outWidth, 16)
-    // Stride 1 with Pad ≤ K − 1: dx by correlation; else by scattering into `layout`.
-    let transposedPadding = k - 1 - g.padding
-    let byCorrelation = g.stride == 1 && transposedPadding >= 0
-    let dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: max(0, transposedPadding), stride: 1)
+    let plan = DepthwiseBackwardPlan(g, rectifyingInput: rectifyingInput)
+    let taps = plan.taps
     Parallel.forRanges(count: g.channels, chunksPerThread: 4) { channels in
         let x = UnsafePointer<Float>(bitPattern: xBits)!, w = UnsafePointer<Float>(bitPattern: wBits)!
         let dy = UnsafePointer<Float>(bitPattern: dyBits)!
         let dx = UnsafeMutablePointer<Float>(bitPattern: dxBits), dw = UnsafeMutablePointer<Float>(bitPattern: dwBits)
-        // With a rectified input, a plane's dx lands in `unmasked` first, then goes to dx where x > 0.
-        let unmaskedCount = rectifyingInput ? roundUp(g.plane, 16) : 0
-        let scratch = convScratch(floats: layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + roundUp(taps, 16)
-                                          + 17 * taps + unmaskedCount)
-        let padded = scratch, work = scratch + layout.count
-        let dyPadded = work + max(layout.count, dyLayout.count), flipped = dyPadded + g.outHeight * dyRow
-        let accumulators = flipped + roundUp(taps, 16), wGrad = accumulators + 16 * taps, unmasked = wGrad + taps
+        let scratch = convScratch(floats: plan.scratchCount + 2 * roundUp(taps, 16))
+        let flipped = scratch + plan.scratchCount, wGrad = flipped + roundUp(taps, 16)
         for c in channels {
             let filter = w + c * taps
             for t in 0..<taps { flipped[t] = filter[taps - 1 - t] }
             wGrad.update(repeating: 0, count: taps)
             for n in 0..<g.batch {
                 let p = n * g.channels + c
-                let grad = dy + p * g.outPlane
-                if dw != nil || !byCorrelation {
-                    for oy in 0..<g.outHeight {
-                        let row = dyPadded + oy * dyRow
-                        copyRun(g.outWidth, from: grad + oy * g.outWidth, to: row)
-                        if dyRow > g.outWidth { (row + g.outWidth).update(repeating: 0, count: dyRow - g.outWidth) }
-                    }
-                }
-                if dw != nil {
-                    layout.fill(padded, from: x + p * g.plane, height: g.height, width: g.width, padding: g.padding,
-                                rectified: rectifyingInput)
-                    depthwiseWeightGradient(padded, layout, dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, kernel: k,
-                                            accumulators: accumulators, into: wGrad)
-                }
-                guard let dx else { continue }
-                let dxPlane = rectifyingInput ? unmasked : dx + p * g.plane
-                let overwrite = overwriteDX || rectifyingInput
-                if byCorrelation {
-                    dyLayout.fill(work, from: grad, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
-                    correlatePlane(work, dyLayout, kernel: k, taps: flipped, outHeight: g.height, outWidth: g.width,
-                                   out: dxPlane, accumulate: !overwrite)
-                } else {
-                    if overwrite { dxPlane.update(repeating: 0, count: g.plane) }
-                    work.update(repeating: 0, count: layout.count)
-                    scatterTransposed(dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, filter: filter, kernel: k,
-                                      into: work, layout)
-                    layout.addInterior(of: work, into: dxPlane, height: g.height, width: g.width, padding: g.padding)
-                }
-                if rectifyingInput {
-                    // relu's backward, as `Activation.relu.backward` (zero where the input was ≤ 0).
-                    let input = x + p * g.plane, out = dx + p * g.plane
-                    if overwriteDX {
-                        zipElements(g.plane, UnsafePointer(unmasked), input, out) { d, x in d.replacing(with: 0, where: x .<= 0) }
-                    } else {
-                        zip3Elements(g.plane, UnsafePointer(unmasked), input, UnsafePointer(out), out) { d, x, acc in
-                            acc + d.replacing(with: 0, where: x .<= 0)
-                        }
-                    }
-                }
+                plan.backwardPlane(x: x + p * g.plane, filter: filter, flipped: flipped, dy: dy + p * g.outPlane,
+                                   dx: dx.map { $0 + p * g.plane }, grad: dw == nil ? nil : wGrad, overwriteDX: overwriteDX,
+                                   scratch: scratch)
             }
             if let dw { for t in 0..<taps { dw[c * taps + t] += wGrad[t] } }
+        }
+    }
+}
+
+/// The depthwise backward of one (sample, channel) plane, shared by `depthwiseConvBackward` (channels outside,
+/// samples inside) and the separable convolution's (samples outside, channels inside).
+/// grad[ky, kx] += Σ dy[oy, ox] · xpad[oy·S + ky, ox·S + kx]. At stride 1, dx is the correlation of dy padded by
+/// K − 1 − Pad with the flipped filter (the forward kernel again); at larger strides dy is scattered into a
+/// phase-split padded buffer.
+struct DepthwiseBackwardPlan {
+    let g: ConvGeometry
+    let rectifyingInput: Bool
+    let taps: Int
+    let layout: PaddedPlane, dyLayout: PaddedPlane
+    /// dy rows padded to whole vectors with zeros, so weight-gradient dot products need no tails.
+    let dyRow: Int
+    let transposedPadding: Int
+    /// Stride 1 with Pad ≤ K − 1: dx by correlation; else by scattering into `layout`.
+    let byCorrelation: Bool
+    /// Floats of scratch `backwardPlane` carves up (a multiple of 16, so what follows stays 64-byte aligned).
+    let scratchCount: Int
+
+    init(_ g: ConvGeometry, rectifyingInput: Bool) {
+        self.g = g
+        self.rectifyingInput = rectifyingInput
+        taps = g.kernel * g.kernel
+        layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
+        dyRow = roundUp(g.outWidth, 16)
+        transposedPadding = g.kernel - 1 - g.padding
+        byCorrelation = g.stride == 1 && transposedPadding >= 0
+        dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: max(0, transposedPadding), stride: 1)
+        // padded input, work (dy padded or scattered), dy rows, 16·K·K weight-gradient accumulators, and with a
+        // rectified input the plane's dx before the mask.
+        scratchCount = layout.count + max(layout.count, dyLayout.count) + g.outHeight * dyRow + 16 * taps
+            + (rectifyingInput ? roundUp(g.plane, 16) : 0)
+    }
+
+    /// dx (one plane; written whole with `overwriteDX`, else added to) and grad (K·K, added to) from dy (one plane),
+    /// x (the layer input's plane), the plane's filter and its flip. Either output may be nil.
+    @inline(__always)
+    func backwardPlane(x: UnsafePointer<Float>, filter: UnsafePointer<Float>, flipped: UnsafePointer<Float>,
+                       dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, grad: UnsafeMutablePointer<Float>?,
+                       overwriteDX: Bool, scratch: UnsafeMutablePointer<Float>) {
+        let padded = scratch, work = scratch + layout.count
+        let dyPadded = work + max(layout.count, dyLayout.count), accumulators = dyPadded + g.outHeight * dyRow
+        let unmasked = accumulators + 16 * taps
+        if grad != nil || !byCorrelation {
+            for oy in 0..<g.outHeight {
+                let row = dyPadded + oy * dyRow
+                copyRun(g.outWidth, from: dy + oy * g.outWidth, to: row)
+                if dyRow > g.outWidth { (row + g.outWidth).update(repeating: 0, count: dyRow - g.outWidth) }
+            }
+        }
+        if let grad {
+            layout.fill(padded, from: x, height: g.height, width: g.width, padding: g.padding, rectified: rectifyingInput)
+            depthwiseWeightGradient(padded, layout, dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, kernel: g.kernel,
+                                    accumulators: accumulators, into: grad)
+        }
+        guard let dx else { return }
+        let dxPlane = rectifyingInput ? unmasked : dx
+        let overwrite = overwriteDX || rectifyingInput
+        if byCorrelation {
+            dyLayout.fill(work, from: dy, height: g.outHeight, width: g.outWidth, padding: transposedPadding)
+            correlatePlane(work, dyLayout, kernel: g.kernel, taps: flipped, outHeight: g.height, outWidth: g.width,
+                           out: dxPlane, accumulate: !overwrite)
+        } else {
+            if overwrite { dxPlane.update(repeating: 0, count: g.plane) }
+            work.update(repeating: 0, count: layout.count)
+            scatterTransposed(dy: dyPadded, dyRow: dyRow, outHeight: g.outHeight, filter: filter, kernel: g.kernel,
+                              into: work, layout)
+            layout.addInterior(of: work, into: dxPlane, height: g.height, width: g.width, padding: g.padding)
+        }
+        if rectifyingInput {
+            // relu's backward, as `Activation.relu.backward` (zero where the input was ≤ 0).
+            if overwriteDX {
+                zipElements(g.plane, UnsafePointer(unmasked), x, dx) { d, x in d.replacing(with: 0, where: x .<= 0) }
+            } else {
+                zip3Elements(g.plane, UnsafePointer(unmasked), x, UnsafePointer(dx), dx) { d, x, acc in
+                    acc + d.replacing(with: 0, where: x .<= 0)
+                }
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ public final class SeparableConv2D: Layer {
 
     /// `rectifyingInput`: the layer applied to relu(x), the ReLU fused into the depthwise convolution.
     public func callAsFunction(_ x: Variable, rectifyingInput: Bool = false) throws -> Variable {
-        try conv2d(try depthwiseConv2d(x, depthwise, stride: stride, padding: padding, rectifyingInput: rectifyingInput), pointwise)
+        try separableConv2d(x, depthwise: depthwise, pointwise: pointwise, stride: stride, padding: padding,
+                            rectifyingInput: rectifyingInput)
     }
 }

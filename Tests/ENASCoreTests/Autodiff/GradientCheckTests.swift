@@ -69,6 +69,12 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "relu-depthwise 5x5 s2", shapes: [[2, 2, 7, 8], [2, 1, 5, 5]]) {
         try depthwiseConv2d($0[0], $0[1], stride: 2, padding: 2, rectifyingInput: true)
     },
+    GradientCase(name: "separable 3x3 s1", shapes: [[2, 3, 6, 5], [3, 1, 3, 3], [4, 3, 1, 1]]) {
+        try separableConv2d($0[0], depthwise: $0[1], pointwise: $0[2], stride: 1, padding: 1)
+    },
+    GradientCase(name: "relu-separable 5x5 s2", shapes: [[2, 2, 7, 8], [2, 1, 5, 5], [3, 2, 1, 1]]) {
+        try separableConv2d($0[0], depthwise: $0[1], pointwise: $0[2], stride: 2, padding: 2, rectifyingInput: true)
+    },
     GradientCase(name: "maxPool 3x3 s1", shapes: [[2, 2, 5, 6]]) { try maxPool2d($0[0], kernel: 3, stride: 1, padding: 1) },
     GradientCase(name: "maxPool 3x3 s2", shapes: [[1, 3, 7, 7]]) { try maxPool2d($0[0], kernel: 3, stride: 2, padding: 1) },
     GradientCase(name: "avgPool 3x3 s1", shapes: [[2, 2, 5, 6]]) { try avgPool2d($0[0], kernel: 3, stride: 1, padding: 1) },

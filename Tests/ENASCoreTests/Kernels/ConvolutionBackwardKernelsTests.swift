@@ -148,8 +148,9 @@ struct ConvolutionBackwardKernelsTests {
             { try conv2d($0, p) }, { try batchNorm($0, gamma: gamma, beta: beta).output }, { relu($0) },
             { try depthwiseConv2d($0, w, stride: 1, padding: 1, rectifyingInput: true) },
             { try depthwiseConv2d($0, w, stride: 2, padding: 1, rectifyingInput: true) },
+            { try separableConv2d($0, depthwise: w, pointwise: p, stride: 1, padding: 1, rectifyingInput: true) },
         ]
-        for order in [[0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0], [5, 1, 3, 0, 6, 4, 2]] {
+        for order in [[0, 1, 2, 3, 4, 5, 6, 7], [7, 6, 5, 4, 3, 2, 1, 0], [5, 1, 7, 3, 0, 6, 4, 2]] {
             for v in [x, w, d, p, gamma, beta] { v.zeroGrad() }
             var terms: [Variable] = []
             for i in order {
@@ -164,6 +165,40 @@ struct ConvolutionBackwardKernelsTests {
             #expect(maxAbsDifference(w.grad!.storage, gw.storage.map { 2 * $0 }) < 1e-3, "order \(order)")
             #expect(maxAbsDifference(d.grad!.storage, gd.storage.map { 2 * $0 }) < 1e-3, "order \(order)")
         }
+    }
+
+    /// The fused separable convolution gives depthwise-then-pointwise's values: the same bits with one thread
+    /// (the same arithmetic per sample, one chunk of weight-gradient partials; the pointwise weight gradient within
+    /// rounding where conv2d takes another GEMM path), within rounding with three (the
+    /// weight gradients summed in per-chunk partials), and the same bits on every run at a thread count. Covers the
+    /// stride-1 correlation and the stride-2 scatter, the fused ReLU, an 8-lane width with tails (13) and a pointwise
+    /// product wide enough for GEMM's narrow paths (16 × 16 planes), with x's gradient written fresh.
+    @Test(arguments: [(3, 1, false, 13), (5, 1, true, 16), (3, 2, true, 13), (5, 2, false, 16)])
+    func separableMatchesDepthwiseThenPointwise(kernel: Int, stride: Int, rectifying: Bool, size: Int) throws {
+        var rng = RandomSource(seed: UInt64(100 + kernel * 10 + stride))
+        let x = randomTensor([5, 6, size, size], rng: &rng)
+        let dw = randomTensor([6, 1, kernel, kernel], rng: &rng), pw = randomTensor([7, 6, 1, 1], rng: &rng)
+        func run(fused: Bool, threads: Int) throws -> [[Float]] {
+            try Parallel.withThreadCount(threads) {
+                let (xv, dwv, pwv) = (Variable(x, requiresGrad: true), Variable(dw, requiresGrad: true),
+                                      Variable(pw, requiresGrad: true))
+                let y = fused
+                    ? try separableConv2d(xv, depthwise: dwv, pointwise: pwv, stride: stride, padding: kernel / 2,
+                                          rectifyingInput: rectifying)
+                    : try conv2d(try depthwiseConv2d(xv, dwv, stride: stride, padding: kernel / 2,
+                                                     rectifyingInput: rectifying), pwv)
+                var readoutRNG = RandomSource(seed: 9)
+                try sumAll(try multiply(y, mask: randomTensor(y.shape, rng: &readoutRNG))).backward()
+                return [y.value.storage, xv.grad!.storage, dwv.grad!.storage, pwv.grad!.storage]
+            }
+        }
+        let composed = try run(fused: false, threads: 1), single = try run(fused: true, threads: 1)
+        #expect(single[0..<3] == composed[0..<3])
+        // conv2d sums a pointwise weight gradient over small planes (under 64 positions) through a padded copy.
+        #expect(maxAbsDifference(single[3], composed[3]) < 1e-4)
+        let threaded = try run(fused: true, threads: 3)
+        #expect(try run(fused: true, threads: 3) == threaded)
+        for (got, expected) in zip(threaded, composed) { #expect(maxAbsDifference(got, expected) < 1e-4) }
     }
 
     /// relu fused into the depthwise convolution gives the same bits as relu then depthwise, forward and backward
