@@ -328,6 +328,7 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
     let partialCount = outChannels * paddedDepth
     // A 1×1 weight gradient small enough for GEMM's narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64) needs no padded copy.
     let readsSampleInPlace = g.isPointwise && outChannels <= gemmNarrowLimit && g.depth <= gemmNarrowLimit && g.outPlane >= 64
+    let dotGroup = samplesPerDotGroup(m: outChannels, n: g.depth, k: g.outPlane)
     let dwWritesPanels = dw != nil && !g.isPointwise
         && gemmPacksB(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane)
     // dx as the convolution of dy: input dy (O, OH, OW), output (C, H, W), filters (C, O, K, K).
@@ -372,6 +373,13 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
         if needsCols { (cols + g.depth * g.outPlane).update(repeating: 0, count: (paddedDepth - g.depth) * g.outPlane) }
         for n in chunks[chunk] {
             let xn = x + n * g.channels * g.plane, dyn = dy + n * outChannels * g.outPlane
+            if let partial, readsSampleInPlace, (n - chunks[chunk].lowerBound) % dotGroup == 0 {
+                // dW (O, C) += Σ over this group of samples dy[s] (O, P) · x[s]ᵀ (P, C), read in place.
+                gemmSummedOverSamples(m: outChannels, n: g.depth, k: g.outPlane,
+                                      samples: min(dotGroup, chunks[chunk].upperBound - n), a: dyn, lda: g.outPlane,
+                                      aSampleStride: outChannels * g.outPlane, b: xn, ldb: g.outPlane,
+                                      bSampleStride: g.channels * g.plane, c: partial + chunk * partialCount, ldc: paddedDepth)
+            }
             if let partial, dwWritesPanels {
                 // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), cols[n]ᵀ's panels written as needed.
                 layout.fillPlanes(padded, from: xn, planes: g.channels, height: g.height, width: g.width, padding: g.padding)
@@ -380,11 +388,7 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
                     writeTransposedIm2colPanel(g, padded: padded, layout: layout, positions: positions,
                                                depthRows: depthRows, rowsScratch: rowsScratch, panel: panel)
                 }
-            } else if let partial, readsSampleInPlace {
-                // dW (O, C) += dy[n] (O, P) · x[n]ᵀ (P, C): GEMM's narrow dot path reads the sample in place.
-                gemm(transA: false, transB: true, m: outChannels, n: g.depth, k: g.outPlane, a: dyn, lda: g.outPlane,
-                     b: xn, ldb: g.outPlane, beta: 1, c: partial + chunk * partialCount, ldc: paddedDepth)
-            } else if let partial {
+            } else if let partial, !readsSampleInPlace {
                 // dW (O, C·K·K) += dy[n] (O, P) · cols[n]ᵀ (P, C·K·K), over the zero-padded rows of cols.
                 if g.isPointwise { cols.update(from: xn, count: g.depth * g.outPlane) } else { im2col(g, sample: xn, cols: cols) }
                 gemm(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane, a: dyn, lda: g.outPlane,

@@ -822,24 +822,55 @@ private func narrowTile(k: Int, a: UnsafePointer<Float>, rowStride: Int, depthSt
 }
 #endif
 
+/// C += Σ_{s < samples} A_s · B_sᵀ with A_s (M, K) = a + s · aSampleStride (rows lda apart) and B_s (N, K) likewise:
+/// a 1×1 convolution's weight gradient over a group of samples. On the narrow dot path (M, N ≤ 128, K ≥ 64) each
+/// dot product's SIMD16 sum runs over the whole group before its one lane sum (at 8 × 8 planes a dot is four
+/// vectors, and a lane sum and store per sample cost as much as the products); elsewhere one product per sample.
+public func gemmSummedOverSamples(m: Int, n: Int, k: Int, samples: Int, a: UnsafePointer<Float>, lda: Int, aSampleStride: Int,
+                                  b: UnsafePointer<Float>, ldb: Int, bSampleStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0, n > 0, k > 0, samples > 0 else { return }
+    if GEMMPath(transA: false, transB: true, m: m, n: n, k: k) == .narrowDots {
+        gemmNarrowDots(m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc,
+                       samples: samples, aSampleStride: aSampleStride, bSampleStride: bSampleStride)
+        return
+    }
+    for s in 0..<samples {
+        gemm(transA: false, transB: true, m: m, n: n, k: k, a: a + s * aSampleStride, lda: lda, b: b + s * bSampleStride,
+             ldb: ldb, beta: 1, c: c, ldc: ldc)
+    }
+}
+
+/// How many samples' (M, K) and (N, K) blocks `gemmSummedOverSamples` should take at once: as many as fit in
+/// 192 KiB (the rows are re-read once per block of columns, from L2), at least one.
+func samplesPerDotGroup(m: Int, n: Int, k: Int) -> Int {
+    max(1, (192 << 10) / max(1, (m + n) * k * 4))
+}
+
 /// C = alpha · A · Bᵀ + beta · C for M, N ≤ 128 and K ≥ 64 (a 1×1 convolution's weight gradient, dy (O, P) · x (C, P)ᵀ):
 /// every element a dot product of two contiguous rows, in 4 × 4 blocks of 16 SIMD16 accumulators (8 loads feed 16
 /// multiply-adds), lane sums and the depth tail added in a fixed order. Rows split over threads in blocks of 4;
 /// each element's arithmetic is the same whoever computes it.
+/// With `samples` > 1, C = alpha · Σ_s A_s · B_sᵀ + beta · C over sample blocks A_s = a + s · aSampleStride (and B_s
+/// likewise): each SIMD16 sum runs over every sample's rows before its lane sum (`gemmSummedOverSamples`).
 @inline(never)
 private func gemmNarrowDots(
     m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, samples: Int = 1, aSampleStride: Int = 0, bSampleStride: Int = 0
 ) {
     let aBits = UInt(bitPattern: a), bBits = UInt(bitPattern: b), cBits = UInt(bitPattern: c)
-    let minimumPerThread = max(4, (gemmMinimumWorkPerThread + n * k - 1) / (n * k))
+    let minimumPerThread = max(4, (gemmMinimumWorkPerThread + n * k * samples - 1) / (n * k * samples))
+    // Byte steps from one sample's rows to the next's.
+    let aSampleBytes = aSampleStride * 4, bSampleBytes = bSampleStride * 4
     Parallel.forRanges(count: m, granule: 4, minimumPerThread: minimumPerThread) { rows in
         let a = UnsafePointer<Float>(bitPattern: aBits)!, b = UnsafePointer<Float>(bitPattern: bBits)!
         let c = UnsafeMutablePointer<Float>(bitPattern: cBits)!
         @inline(__always) func store(_ i: Int, _ j: Int, _ acc: V) {
             var total = horizontalSum(acc)
-            var p = k / 16 * 16
-            while p < k { total = total.addingProduct(a[i * lda + p], b[j * ldb + p]); p += 1 }
+            for s in 0..<samples {
+                let aRow = a + s * aSampleStride + i * lda, bRow = b + s * bSampleStride + j * ldb
+                var p = k / 16 * 16
+                while p < k { total = total.addingProduct(aRow[p], bRow[p]); p += 1 }
+            }
             let out = c + i * ldc + j
             out.pointee = beta == 0 ? alpha * total : alpha * total + beta * out.pointee
         }
@@ -852,27 +883,29 @@ private func gemmNarrowDots(
                 while j + 4 <= n {
 #if ENAS_AVX512
                     var acc = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
-                    let ra = UnsafeRawPointer(a + i * lda), rb = UnsafeRawPointer(b + j * ldb)
                     let sa = lda * 4, sb = ldb * 4
-                    var offset = 0
-                    while offset < depth * 4 {
-                        let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
-                        let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
-                        let a2 = ra.loadUnaligned(fromByteOffset: offset + 2 * sa, as: V.self)
-                        let a3 = ra.loadUnaligned(fromByteOffset: offset + 3 * sa, as: V.self)
-                        let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
-                        let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
-                        let b2 = rb.loadUnaligned(fromByteOffset: offset + 2 * sb, as: V.self)
-                        let b3 = rb.loadUnaligned(fromByteOffset: offset + 3 * sb, as: V.self)
-                        acc.0 = acc.0.addingProduct(a0, b0); acc.1 = acc.1.addingProduct(a0, b1)
-                        acc.2 = acc.2.addingProduct(a0, b2); acc.3 = acc.3.addingProduct(a0, b3)
-                        acc.4 = acc.4.addingProduct(a1, b0); acc.5 = acc.5.addingProduct(a1, b1)
-                        acc.6 = acc.6.addingProduct(a1, b2); acc.7 = acc.7.addingProduct(a1, b3)
-                        acc.8 = acc.8.addingProduct(a2, b0); acc.9 = acc.9.addingProduct(a2, b1)
-                        acc.10 = acc.10.addingProduct(a2, b2); acc.11 = acc.11.addingProduct(a2, b3)
-                        acc.12 = acc.12.addingProduct(a3, b0); acc.13 = acc.13.addingProduct(a3, b1)
-                        acc.14 = acc.14.addingProduct(a3, b2); acc.15 = acc.15.addingProduct(a3, b3)
-                        offset += 64
+                    for s in 0..<samples {
+                        let ra = UnsafeRawPointer(a + i * lda) + s * aSampleBytes, rb = UnsafeRawPointer(b + j * ldb) + s * bSampleBytes
+                        var offset = 0
+                        while offset < depth * 4 {
+                            let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
+                            let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
+                            let a2 = ra.loadUnaligned(fromByteOffset: offset + 2 * sa, as: V.self)
+                            let a3 = ra.loadUnaligned(fromByteOffset: offset + 3 * sa, as: V.self)
+                            let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+                            let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
+                            let b2 = rb.loadUnaligned(fromByteOffset: offset + 2 * sb, as: V.self)
+                            let b3 = rb.loadUnaligned(fromByteOffset: offset + 3 * sb, as: V.self)
+                            acc.0 = acc.0.addingProduct(a0, b0); acc.1 = acc.1.addingProduct(a0, b1)
+                            acc.2 = acc.2.addingProduct(a0, b2); acc.3 = acc.3.addingProduct(a0, b3)
+                            acc.4 = acc.4.addingProduct(a1, b0); acc.5 = acc.5.addingProduct(a1, b1)
+                            acc.6 = acc.6.addingProduct(a1, b2); acc.7 = acc.7.addingProduct(a1, b3)
+                            acc.8 = acc.8.addingProduct(a2, b0); acc.9 = acc.9.addingProduct(a2, b1)
+                            acc.10 = acc.10.addingProduct(a2, b2); acc.11 = acc.11.addingProduct(a2, b3)
+                            acc.12 = acc.12.addingProduct(a3, b0); acc.13 = acc.13.addingProduct(a3, b1)
+                            acc.14 = acc.14.addingProduct(a3, b2); acc.15 = acc.15.addingProduct(a3, b3)
+                            offset += 64
+                        }
                     }
                     store(i, j, acc.0); store(i, j + 1, acc.1); store(i, j + 2, acc.2); store(i, j + 3, acc.3)
                     store(i + 1, j, acc.4); store(i + 1, j + 1, acc.5); store(i + 1, j + 2, acc.6); store(i + 1, j + 3, acc.7)
@@ -884,17 +917,20 @@ private func gemmNarrowDots(
                     for di in stride(from: 0, to: 4, by: 2) {
                         for dj in stride(from: 0, to: 4, by: 2) {
                             var s00 = V(), s01 = V(), s10 = V(), s11 = V()
-                            let ra = UnsafeRawPointer(a + (i + di) * lda), rb = UnsafeRawPointer(b + (j + dj) * ldb)
                             let sa = lda * 4, sb = ldb * 4
-                            var offset = 0
-                            while offset < depth * 4 {
-                                let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
-                                let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
-                                let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
-                                let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
-                                s00 = s00.addingProduct(a0, b0); s01 = s01.addingProduct(a0, b1)
-                                s10 = s10.addingProduct(a1, b0); s11 = s11.addingProduct(a1, b1)
-                                offset += 64
+                            for s in 0..<samples {
+                                let ra = UnsafeRawPointer(a + (i + di) * lda) + s * aSampleBytes
+                                let rb = UnsafeRawPointer(b + (j + dj) * ldb) + s * bSampleBytes
+                                var offset = 0
+                                while offset < depth * 4 {
+                                    let a0 = ra.loadUnaligned(fromByteOffset: offset, as: V.self)
+                                    let a1 = ra.loadUnaligned(fromByteOffset: offset + sa, as: V.self)
+                                    let b0 = rb.loadUnaligned(fromByteOffset: offset, as: V.self)
+                                    let b1 = rb.loadUnaligned(fromByteOffset: offset + sb, as: V.self)
+                                    s00 = s00.addingProduct(a0, b0); s01 = s01.addingProduct(a0, b1)
+                                    s10 = s10.addingProduct(a1, b0); s11 = s11.addingProduct(a1, b1)
+                                    offset += 64
+                                }
                             }
                             store(i + di, j + dj, s00); store(i + di, j + dj + 1, s01)
                             store(i + di + 1, j + dj, s10); store(i + di + 1, j + dj + 1, s11)
@@ -908,12 +944,15 @@ private func gemmNarrowDots(
             for r in i..<(i + rowCount) {
                 for col in (rowCount == 4 ? j : 0)..<n {
                     var acc = V()
-                    let ra = UnsafeRawPointer(a + r * lda), rb = UnsafeRawPointer(b + col * ldb)
-                    var offset = 0
-                    while offset < depth * 4 {
-                        acc = acc.addingProduct(ra.loadUnaligned(fromByteOffset: offset, as: V.self),
-                                                rb.loadUnaligned(fromByteOffset: offset, as: V.self))
-                        offset += 64
+                    for s in 0..<samples {
+                        let ra = UnsafeRawPointer(a + r * lda) + s * aSampleBytes
+                        let rb = UnsafeRawPointer(b + col * ldb) + s * bSampleBytes
+                        var offset = 0
+                        while offset < depth * 4 {
+                            acc = acc.addingProduct(ra.loadUnaligned(fromByteOffset: offset, as: V.self),
+                                                    rb.loadUnaligned(fromByteOffset: offset, as: V.self))
+                            offset += 64
+                        }
                     }
                     store(r, col, acc)
                 }

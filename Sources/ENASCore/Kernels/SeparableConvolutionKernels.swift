@@ -58,6 +58,7 @@ public func separableConvBackward(_ g: ConvGeometry, outChannels: Int, x: Unsafe
     defer { flipped.deallocate() }
     for t in 0..<(c * taps) { flipped[t] = depthwise[t / taps * taps + taps - 1 - t % taps] }
     let midGradCount = roundUp(c * g.outPlane, 16)
+    let dotGroup = samplesPerDotGroup(m: o, n: c, k: g.outPlane)
     let bits = (UInt(bitPattern: x), UInt(bitPattern: depthwise), UInt(bitPattern: pointwise),
                 UInt(bitPattern: depthwiseOut), UInt(bitPattern: dy), dx.map { UInt(bitPattern: $0) } ?? 0,
                 UInt(bitPattern: partials), UInt(bitPattern: flipped))
@@ -72,10 +73,11 @@ public func separableConvBackward(_ g: ConvGeometry, outChannels: Int, x: Unsafe
         let midGrad = scratch, planeScratch = scratch + midGradCount
         for n in chunks[chunk] {
             let dyN = dy + n * o * g.outPlane, midN = mid + n * c * g.outPlane
-            if wantsPointwise {
-                // dPointwise (O, C) += dy[n] (O, P) · mid[n]ᵀ (P, C).
-                gemm(transA: false, transB: true, m: o, n: c, k: g.outPlane, a: dyN, lda: g.outPlane, b: midN,
-                     ldb: g.outPlane, beta: 1, c: partial, ldc: c)
+            if wantsPointwise, (n - chunks[chunk].lowerBound) % dotGroup == 0 {
+                // dPointwise (O, C) += Σ over this group of samples dy[s] (O, P) · mid[s]ᵀ (P, C).
+                gemmSummedOverSamples(m: o, n: c, k: g.outPlane, samples: min(dotGroup, chunks[chunk].upperBound - n),
+                                      a: dyN, lda: g.outPlane, aSampleStride: o * g.outPlane, b: midN, ldb: g.outPlane,
+                                      bSampleStride: c * g.outPlane, c: partial, ldc: c)
             }
             guard dx != nil || wantsDepthwise else { continue }
             // The depthwise output's gradient for this sample, (C, P) = pwᵀ (C, O) · dy[n] (O, P): it stays in cache.

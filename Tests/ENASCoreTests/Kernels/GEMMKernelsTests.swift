@@ -151,6 +151,34 @@ struct GEMMNarrowPathTests {
         #expect(failures.isEmpty, "\(failures.count) mismatches: \(failures.prefix(8).joined(separator: "; "))")
     }
 
+    /// Σ_s A_s · B_sᵀ over strided sample blocks: against the naive sum on the narrow dot path (M, N ≤ 128, K ≥ 64,
+    /// depth tails of 15 and 0) and off it (K < 64), at 1 and 2 threads; with one sample, exactly gemm's bits.
+    @Test(arguments: [(20, 20, 64), (7, 13, 79), (40, 36, 256), (5, 9, 30)])
+    func productsSummedOverSamplesMatchReference(m: Int, n: Int, k: Int) {
+        var rng = RandomSource(seed: UInt64(m * 1000 + n * 10 + k))
+        let samples = 5, lda = k + 3, ldb = k + 1, aStride = m * lda + 2, bStride = n * ldb + 5
+        let a = randomTensor([samples * aStride], rng: &rng).storage, b = randomTensor([samples * bStride], rng: &rng).storage
+        let start = randomTensor([m * n], rng: &rng).storage
+        var expected = start
+        for s in 0..<samples {
+            expected = naiveGemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: Array(a[(s * aStride)...]),
+                                 lda: lda, b: Array(b[(s * bStride)...]), ldb: ldb, beta: 1, c: expected, ldc: n)
+        }
+        for threads in [1, 2] {
+            Parallel.withThreadCount(threads) {
+                var c = start
+                gemmSummedOverSamples(m: m, n: n, k: k, samples: samples, a: a, lda: lda, aSampleStride: aStride, b: b,
+                                      ldb: ldb, bSampleStride: bStride, c: &c, ldc: n)
+                #expect(maxAbsDifference(c, expected) < 1e-3, "\(threads) threads")
+                var one = start, plain = start
+                gemmSummedOverSamples(m: m, n: n, k: k, samples: 1, a: a, lda: lda, aSampleStride: aStride, b: b,
+                                      ldb: ldb, bSampleStride: bStride, c: &one, ldc: n)
+                gemm(transA: false, transB: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &plain, ldc: n)
+                #expect(one == plain && one != start, "\(threads) threads")
+            }
+        }
+    }
+
     @Test(arguments: gemmSplitCases)
     func splitProductsMatchReference(_ c: GEMMCase) {
         var rng = RandomSource(seed: UInt64(c.m * 7919 + c.n * 31 + c.k))
