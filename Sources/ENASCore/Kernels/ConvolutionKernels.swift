@@ -281,8 +281,7 @@ public func col2imAccumulate(_ g: ConvGeometry, sample cols: UnsafePointer<Float
 /// Where GEMM would pack the im2col matrix (its blocked path), the panels are written straight from a padded copy
 /// of the sample (`writeIm2colPanel`) and the matrix is never stored; the bits are the same.
 /// Stride-1 same-padded 3×3 and 5×5 convolutions with ≥ 16 channels each way take Winograd's algorithm instead
-/// (`WinogradConvolutionKernels.swift`; within rounding of the direct sum, ~1.45× faster forward and backward at
-/// W3's 36 channels); so does their input gradient, itself such a convolution of dy.
+/// (`WinogradConvolutionKernels.swift`; within rounding of the direct sum), and so do their gradients.
 public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                           y: UnsafeMutablePointer<Float>) {
     if let plan = WinogradPlan(g, outChannels: outChannels) {
@@ -326,17 +325,22 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
 /// dx at stride 1 is itself a convolution: dy padded by K − 1 − Pad, correlated with the flipped filters with their
 /// channel axes swapped, through the same panel-writing GEMM as the forward pass (Wᵀ · dy then col2im wrote and
 /// re-read a C·K·K × P matrix per sample: 7% of a W3 step in col2im alone). Larger strides keep Wᵀ · dy + col2im.
+/// Stride-1 same-padded 3×3 and 5×5 convolutions with ≥ 16 channels each way (`WinogradPlan`) take Winograd's
+/// transforms for both gradients instead (`winogradConvolution` of dy for dx, `winogradWeightGradient` for dw).
 /// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                            dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                            overwriteDX: Bool = false) {
+    // Stride-1 same 3×3 / 5×5 weight gradients with enough channels go through Winograd's transforms instead.
+    let dwWinograd = dw == nil ? nil : WinogradPlan(g, outChannels: outChannels)
+    let dwByIm2col = dwWinograd == nil ? dw : nil
     let chunks = sampleChunks(g.batch)
     let paddedDepth = roundUp(g.depth, 32)
     let partialCount = outChannels * paddedDepth
     // A 1×1 weight gradient small enough for GEMM's narrow dot path (A · Bᵀ, M, N ≤ 128, K ≥ 64) needs no padded copy.
     let readsSampleInPlace = g.isPointwise && outChannels <= gemmNarrowLimit && g.depth <= gemmNarrowLimit && g.outPlane >= 64
     let dotGroup = samplesPerDotGroup(m: outChannels, n: g.depth, k: g.outPlane)
-    let dwWritesPanels = dw != nil && !g.isPointwise
+    let dwWritesPanels = dwByIm2col != nil && !g.isPointwise
         && gemmPacksB(transA: false, transB: true, m: outChannels, n: paddedDepth, k: g.outPlane)
     // dx as the convolution of dy: input dy (O, OH, OW), output (C, H, W), filters (C, O, K, K).
     let dyGeometry = ConvGeometry(batch: g.batch, channels: outChannels, height: g.outHeight, width: g.outWidth,
@@ -345,12 +349,12 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
     let dxByConvolution = dx != nil && dxWinograd == nil && !g.isPointwise && g.stride == 1
         && g.padding <= g.kernel - 1
         && gemmPacksB(transA: false, transB: false, m: g.channels, n: g.plane, k: dyGeometry.depth)
-    let needsCols = (dw != nil && !dwWritesPanels && !readsSampleInPlace)
+    let needsCols = (dwByIm2col != nil && !dwWritesPanels && !readsSampleInPlace)
         || (dx != nil && !g.isPointwise && !dxByConvolution && dxWinograd == nil)
 
-    let partials = UnsafeMutablePointer<Float>.allocate(capacity: dw == nil ? 1 : chunks.count * partialCount)
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: dwByIm2col == nil ? 1 : chunks.count * partialCount)
     defer { partials.deallocate() }
-    if dw != nil { partials.initialize(repeating: 0, count: chunks.count * partialCount) }
+    if dwByIm2col != nil { partials.initialize(repeating: 0, count: chunks.count * partialCount) }
     let taps = g.kernel * g.kernel
     let flipped = UnsafeMutablePointer<Float>.allocate(capacity: dxByConvolution || dxWinograd != nil
                                                        ? g.channels * dyGeometry.depth : 1)
@@ -366,7 +370,7 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
     let packedFlipped = dxByConvolution
         ? PackedLeftOperand(m: g.channels, k: dyGeometry.depth, a: flipped, lda: dyGeometry.depth) : nil
     let bits = (UInt(bitPattern: x), UInt(bitPattern: w), UInt(bitPattern: dy), dx.map { UInt(bitPattern: $0) } ?? 0,
-                dw == nil ? 0 : UInt(bitPattern: partials), UInt(bitPattern: flipped))
+                dwByIm2col == nil ? 0 : UInt(bitPattern: partials), UInt(bitPattern: flipped))
     let layout = PaddedPlane(height: g.height, width: g.width, padding: g.padding, stride: g.stride)
     let dyLayout = PaddedPlane(height: g.outHeight, width: g.outWidth, padding: dyGeometry.padding, stride: 1)
     let colsCount = needsCols ? paddedDepth * g.outPlane : 0
@@ -433,7 +437,10 @@ public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer
         winogradConvolution(dxWinograd, dyGeometry, outChannels: g.channels, x: dy, w: flipped, y: dx,
                             accumulate: !overwriteDX)
     }
-    if let dw {
+    if let dw, let dwWinograd {
+        winogradWeightGradient(dwWinograd, g, outChannels: outChannels, x: x, dy: dy, dw: dw)
+    }
+    if let dw = dwByIm2col {
         for chunk in 0..<chunks.count {
             for o in 0..<outChannels { axpy(g.depth, alpha: 1, partials + chunk * partialCount + o * paddedDepth, dw + o * g.depth) }
         }
@@ -617,6 +624,8 @@ public func depthwiseConvForward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: 
 
 /// Backward of depthwise convolution: dx += ∂L/∂x and dw += ∂L/∂w from dy (N, C, OH, OW).
 /// Parallel over channels (each owns its filter's gradient and its input planes); samples in order.
+/// Stride-1 same-padded 3×3 and 5×5 convolutions with ≥ 16 channels each way (`WinogradPlan`) take Winograd's
+/// transforms for both gradients instead (`winogradConvolution` of dy for dx, `winogradWeightGradient` for dw).
 /// With `overwriteDX`, dx is written whole (dx = ∂L/∂x) and its previous contents are never read.
 /// `rectifyingInput`: the backward of y = relu(x) ⋆ w (dw from relu(x); dx masked where x ≤ 0).
 public func depthwiseConvBackward(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,

@@ -4,12 +4,14 @@
 // and differ only in the filter transform G and the output transform Aᵀ (Lavin & Gray 2015, "Fast Algorithms for
 // Convolutional Neural Networks"). Per 6×6 tile, a 3×3 convolution takes 36 multiply-adds per channel pair for
 // 16 outputs instead of 144, a 5×5 one 36 for 4 instead of 100; the 36 products are 36 GEMMs over channels.
+// The input gradient is such a convolution of dy (flipped filters, channel axes swapped); the weight gradient sums
+// the products' gradients times the transformed inputs over tiles (36 GEMMs again) and transforms back by G.
 // The cost is transforms (memory-bound) and rounding: the results differ from direct convolution by a few
 // units in the last place of the largest terms, so only convolutions with enough channels to pay for the
 // transforms take this path (`WinogradPlan`), and the bit-exact im2col path keeps every other.
 
-/// Whether `conv2dForward` (and `conv2dBackward`'s input gradient, a convolution of dy) take Winograd's algorithm
-/// for this geometry.
+/// Whether `conv2dForward` and `conv2dBackward` take Winograd's algorithm for this geometry (the input gradient
+/// checks the same for dy's geometry, with the channel counts swapped).
 public func convolutionTakesWinograd(_ g: ConvGeometry, outChannels: Int) -> Bool {
     WinogradPlan(g, outChannels: outChannels) != nil
 }
@@ -124,9 +126,8 @@ func winogradConvolution(_ plan: WinogradPlan, _ g: ConvGeometry, outChannels: I
 
     let groups = (g.batch + plan.samplesPerGroup - 1) / plan.samplesPerGroup
     let columns = plan.samplesPerGroup * plan.tiles
-    let paddedCount = plan.paddedRows * plan.paddedRowLength
-    let rowTransformCount = 6 * plan.paddedRows * roundUp(plan.tileColumns, 8)
-    let inputCount = products * g.channels * columns, outputCount = products * outChannels * columns + 8
+    let (paddedCount, rowTransformCount, inputCount) = plan.inputScratch(channels: g.channels)
+    let outputCount = products * outChannels * columns + 8
     let bits = (UInt(bitPattern: x), UInt(bitPattern: transformed), UInt(bitPattern: y))
     Parallel.forEach(chunks: groups) { group in
         let x = UnsafePointer<Float>(bitPattern: bits.0)!, u = UnsafePointer<Float>(bitPattern: bits.1)!
@@ -138,13 +139,8 @@ func winogradConvolution(_ plan: WinogradPlan, _ g: ConvGeometry, outChannels: I
         let n = count * plan.tiles
         // The padding border stays zero: only the interior is rewritten per plane.
         padded.update(repeating: 0, count: paddedCount)
-        for s in 0..<count {
-            for c in 0..<g.channels {
-                winogradTransformInput(plan, g, plane: x + ((first + s) * g.channels + c) * g.plane, padded: padded,
-                                       rowTransform: rowTransform, v: v + c * columns + s * plan.tiles,
-                                       productStride: g.channels * columns)
-            }
-        }
+        plan.transformInputs(g, x: x, samples: first..<first + count, padded: padded, rowTransform: rowTransform,
+                             v: v, columns: columns)
         for p in 0..<products {
             gemm(transA: false, transB: false, m: outChannels, n: n, k: g.channels,
                  a: u + p * outChannels * g.channels, lda: g.channels, b: v + p * g.channels * columns, ldb: columns,
@@ -158,6 +154,172 @@ func winogradConvolution(_ plan: WinogradPlan, _ g: ConvGeometry, outChannels: I
             }
         }
     }
+}
+
+extension WinogradPlan {
+    /// Scratch floats for one sample group's padded plane, row transforms and transformed inputs (36, C, columns).
+    func inputScratch(channels: Int) -> (padded: Int, rowTransform: Int, inputs: Int) {
+        (paddedRows * paddedRowLength, 6 * paddedRows * roundUp(tileColumns, 8),
+         WinogradPlan.products * channels * samplesPerGroup * tiles)
+    }
+
+    /// The samples' input planes → v (36, C, columns): sample s's tiles at columns (s − first)·tiles ..<.
+    func transformInputs(_ g: ConvGeometry, x: UnsafePointer<Float>, samples: Range<Int>,
+                         padded: UnsafeMutablePointer<Float>, rowTransform: UnsafeMutablePointer<Float>,
+                         v: UnsafeMutablePointer<Float>, columns: Int) {
+        for sample in samples {
+            for c in 0..<g.channels {
+                winogradTransformInput(self, g, plane: x + (sample * g.channels + c) * g.plane, padded: padded,
+                                       rowTransform: rowTransform,
+                                       v: v + c * columns + (sample - samples.lowerBound) * tiles,
+                                       productStride: g.channels * columns)
+            }
+        }
+    }
+}
+
+/// dw (O, C, r, r) += ∂L/∂w of the same convolution, from x (N, C, H, W) and dy (N, O, H, W). Per tile, the
+/// products' gradient A·dY·Aᵀ (dY zero outside the plane) times the input's transform Bᵀ·d·B, summed over tiles
+/// and samples by 36 GEMMs into dU (36, O, C); then dw += Gᵀ·dU·G. Sample groups run in fixed chunks, each summing
+/// into its own dU in order and the chunks added in order: deterministic for a thread count.
+func winogradWeightGradient(_ plan: WinogradPlan, _ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>,
+                            dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
+    let products = WinogradPlan.products, pairs = outChannels * g.channels
+    let groups = (g.batch + plan.samplesPerGroup - 1) / plan.samplesPerGroup
+    let chunkCount = max(1, min(groups, Parallel.threadCount == 1 ? 1 : 4 * Parallel.threadCount))
+    let perChunk = (groups + chunkCount - 1) / chunkCount, chunks = (groups + perChunk - 1) / perChunk
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: chunks * products * pairs)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: 0, count: chunks * products * pairs)
+    let columns = plan.samplesPerGroup * plan.tiles
+    let (paddedCount, rowTransformCount, inputCount) = plan.inputScratch(channels: g.channels)
+    let gradientCount = products * outChannels * columns
+    let bits = (UInt(bitPattern: x), UInt(bitPattern: dy), UInt(bitPattern: partials))
+    Parallel.forEach(chunks: chunks) { chunk in
+        let x = UnsafePointer<Float>(bitPattern: bits.0)!, dy = UnsafePointer<Float>(bitPattern: bits.1)!
+        let partial = UnsafeMutablePointer<Float>(bitPattern: bits.2)! + chunk * products * pairs
+        let scratch = convScratch(floats: paddedCount + rowTransformCount + inputCount + gradientCount)
+        let padded = scratch, rowTransform = padded + paddedCount
+        let v = rowTransform + rowTransformCount, gradients = v + inputCount
+        padded.update(repeating: 0, count: paddedCount)
+        for group in chunk * perChunk..<min(groups, (chunk + 1) * perChunk) {
+            let first = group * plan.samplesPerGroup, count = min(plan.samplesPerGroup, g.batch - first)
+            plan.transformInputs(g, x: x, samples: first..<first + count, padded: padded, rowTransform: rowTransform,
+                                 v: v, columns: columns)
+            for s in 0..<count {
+                for o in 0..<outChannels {
+                    winogradTransformOutputGradient(plan, g, plane: dy + ((first + s) * outChannels + o) * g.plane,
+                                                    gradients: gradients + o * columns + s * plan.tiles,
+                                                    productStride: outChannels * columns)
+                }
+            }
+            for p in 0..<products {
+                gemm(transA: false, transB: true, m: outChannels, n: g.channels, k: count * plan.tiles,
+                     a: gradients + p * outChannels * columns, lda: columns, b: v + p * g.channels * columns,
+                     ldb: columns, beta: 1, c: partial + p * pairs, ldc: g.channels)
+            }
+        }
+    }
+    for chunk in 1..<chunks {
+        for p in 0..<products { axpy(pairs, alpha: 1, partials + (chunk * products + p) * pairs, partials + p * pairs) }
+    }
+    plan.accumulateFilterGradient(partials, outChannels: outChannels, channels: g.channels, into: dw)
+}
+
+extension WinogradPlan {
+    /// dw (O, C, r, r) += Gᵀ·dU·G for dU (36, O, C).
+    func accumulateFilterGradient(_ du: UnsafePointer<Float>, outChannels: Int, channels: Int,
+                                  into dw: UnsafeMutablePointer<Float>) {
+        let r = kernel, g = WinogradPlan.filterTransform(kernel: r), pairs = outChannels * channels
+        var partial = [Double](repeating: 0, count: 6 * r)
+        for pair in 0..<pairs {
+            // partial[l][kx] = Σ_k dU[l][k]·G[k][kx], then dw[ky][kx] += Σ_l G[l][ky]·partial[l][kx].
+            for l in 0..<6 {
+                for kx in 0..<r {
+                    var sum = 0.0
+                    for k in 0..<6 { sum += Double(du[(l * 6 + k) * pairs + pair]) * g[k * r + kx] }
+                    partial[l * r + kx] = sum
+                }
+            }
+            let filter = dw + pair * r * r
+            for ky in 0..<r {
+                for kx in 0..<r {
+                    var sum = 0.0
+                    for l in 0..<6 { sum += g[l * r + ky] * partial[l * r + kx] }
+                    filter[ky * r + kx] += Float(sum)
+                }
+            }
+        }
+    }
+}
+
+/// A·z for z = (z0 … z(m−1)): the output transform's transpose along one axis (m values → 6).
+@inline(__always)
+private func outputGradientTransform(_ z0: Lanes, _ z1: Lanes, _ z2: Lanes, _ z3: Lanes, outputTile: Int)
+    -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
+    if outputTile == 2 { return (z0, z0 + z1, z0 - z1, z0 + 2 * z1, z0 - 2 * z1, z1) }
+    let even = z0 + z2, odd = z1 + z3, evenScaled = z0 + 4 * z2, oddScaled = 2 * z1 + 8 * z3
+    return (z0, even + odd, even - odd, evenScaled + oddScaled, evenScaled - oddScaled, z3)
+}
+
+/// The 6 horizontal transforms of one dy row over 8 tiles: lanes j hold row[j·m + b] for b < m (zero past
+/// `validColumns`), transformed by A.
+@inline(__always)
+private func rowGradientTransform(_ row: UnsafePointer<Float>?, validColumns: Int, outputTile m: Int)
+    -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
+    guard let row else { return (.zero, .zero, .zero, .zero, .zero, .zero) }
+    if m == 2 {
+        let window: SIMD16<Float> = loadRow(row, validColumns)
+        return outputGradientTransform(window.evenHalf, window.oddHalf, .zero, .zero, outputTile: 2)
+    }
+    let window: SIMD32<Float> = loadRow(row, validColumns)
+    let even = window.evenHalf, odd = window.oddHalf
+    return outputGradientTransform(even.evenHalf, odd.evenHalf, even.oddHalf, odd.oddHalf, outputTile: 4)
+}
+
+/// One dy plane → its 36 product-gradient rows: gradients[(l·6 + k)·productStride + tile] = (A·dY·Aᵀ)[l][k].
+private func winogradTransformOutputGradient(_ plan: WinogradPlan, _ g: ConvGeometry, plane: UnsafePointer<Float>,
+                                             gradients: UnsafeMutablePointer<Float>, productStride: Int) {
+    let m = plan.outputTile
+    for i in 0..<plan.tileRows {
+        let validRows = min(m, g.height - i * m)
+        for j0 in stride(from: 0, to: plan.tileColumns, by: 8) {
+            let lanes = min(8, plan.tileColumns - j0), validColumns = min(8 * m, g.width - j0 * m)
+            let rowStart = { (a: Int) -> UnsafePointer<Float>? in
+                a < validRows ? plane + (i * m + a) * g.width + j0 * m : nil
+            }
+            let h0 = rowGradientTransform(rowStart(0), validColumns: validColumns, outputTile: m)
+            let h1 = rowGradientTransform(rowStart(1), validColumns: validColumns, outputTile: m)
+            let h2 = m == 4 ? rowGradientTransform(rowStart(2), validColumns: validColumns, outputTile: m) : h0
+            let h3 = m == 4 ? rowGradientTransform(rowStart(3), validColumns: validColumns, outputTile: m) : h0
+            let out = gradients + i * plan.tileColumns + j0
+            // Vertical transform of column k of the four rows' transforms.
+            @inline(__always) func emit(_ k: Int, _ z0: Lanes, _ z1: Lanes, _ z2: Lanes, _ z3: Lanes) {
+                let t = outputGradientTransform(z0, z1, z2, z3, outputTile: m)
+                let p = out + k * productStride, step = 6 * productStride
+                storeLanes(t.0, lanes, p)
+                storeLanes(t.1, lanes, p + step)
+                storeLanes(t.2, lanes, p + 2 * step)
+                storeLanes(t.3, lanes, p + 3 * step)
+                storeLanes(t.4, lanes, p + 4 * step)
+                storeLanes(t.5, lanes, p + 5 * step)
+            }
+            emit(0, h0.0, h1.0, h2.0, h3.0)
+            emit(1, h0.1, h1.1, h2.1, h3.1)
+            emit(2, h0.2, h1.2, h2.2, h3.2)
+            emit(3, h0.3, h1.3, h2.3, h3.3)
+            emit(4, h0.4, h1.4, h2.4, h3.4)
+            emit(5, h0.5, h1.5, h2.5, h3.5)
+        }
+    }
+}
+
+@inline(__always)
+private func loadRow<V: SIMD>(_ p: UnsafePointer<Float>, _ count: Int) -> V where V.Scalar == Float {
+    if count >= V.scalarCount { return UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    var value = V()
+    for lane in 0..<count { value[lane] = p[lane] }
+    return value
 }
 
 /// One input plane → its 36 transformed tile rows: v[(l·6 + k)·productStride + tile] = (Bᵀ d B)[l][k] for each
