@@ -296,13 +296,7 @@ private func winogradTransformOutputGradient(_ plan: WinogradPlan, _ g: ConvGeom
             // Vertical transform of column k of the four rows' transforms.
             @inline(__always) func emit(_ k: Int, _ z0: Lanes, _ z1: Lanes, _ z2: Lanes, _ z3: Lanes) {
                 let t = outputGradientTransform(z0, z1, z2, z3, outputTile: m)
-                let p = out + k * productStride, step = 6 * productStride
-                storeLanes(t.0, lanes, p)
-                storeLanes(t.1, lanes, p + step)
-                storeLanes(t.2, lanes, p + 2 * step)
-                storeLanes(t.3, lanes, p + 3 * step)
-                storeLanes(t.4, lanes, p + 4 * step)
-                storeLanes(t.5, lanes, p + 5 * step)
+                storeSixRows(t, lanes, out + k * productStride, rowStride: 6 * productStride)
             }
             emit(0, h0.0, h1.0, h2.0, h3.0)
             emit(1, h0.1, h1.1, h2.1, h3.1)
@@ -359,13 +353,7 @@ private func winogradTransformInput(_ plan: WinogradPlan, _ g: ConvGeometry, pla
                                        (column + 3 * rowStep).loadUnaligned(as: Lanes.self),
                                        (column + 4 * rowStep).loadUnaligned(as: Lanes.self),
                                        (column + 5 * rowStep).loadUnaligned(as: Lanes.self))
-                let out = v + k * productStride + tile, step = 6 * productStride
-                storeLanes(t.0, lanes, out)
-                storeLanes(t.1, lanes, out + step)
-                storeLanes(t.2, lanes, out + 2 * step)
-                storeLanes(t.3, lanes, out + 3 * step)
-                storeLanes(t.4, lanes, out + 4 * step)
-                storeLanes(t.5, lanes, out + 5 * step)
+                storeSixRows(t, lanes, v + k * productStride + tile, rowStride: 6 * productStride)
             }
         }
     }
@@ -421,6 +409,18 @@ private func winogradColumn(_ tile: UnsafePointer<Float>, _ k: Int, _ productStr
         p.loadUnaligned(as: Lanes.self), (p + step).loadUnaligned(as: Lanes.self),
         (p + 2 * step).loadUnaligned(as: Lanes.self), (p + 3 * step).loadUnaligned(as: Lanes.self),
         (p + 4 * step).loadUnaligned(as: Lanes.self), (p + 5 * step).loadUnaligned(as: Lanes.self), outputTile: m))
+}
+
+/// A vertical transform's six results: row l at p + l·rowStride (the products l·6 + k of one column k).
+@inline(__always)
+private func storeSixRows(_ t: (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes), _ lanes: Int, _ p: UnsafeMutablePointer<Float>,
+                          rowStride: Int) {
+    storeLanes(t.0, lanes, p)
+    storeLanes(t.1, lanes, p + rowStride)
+    storeLanes(t.2, lanes, p + 2 * rowStride)
+    storeLanes(t.3, lanes, p + 3 * rowStride)
+    storeLanes(t.4, lanes, p + 4 * rowStride)
+    storeLanes(t.5, lanes, p + 5 * rowStride)
 }
 
 @inline(__always)
