@@ -331,7 +331,6 @@ public func conv2dForward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<
 public func conv2dBackward(_ g: ConvGeometry, outChannels: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                            dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
                            overwriteDX: Bool = false) {
-    // Stride-1 same 3×3 / 5×5 weight gradients with enough channels go through Winograd's transforms instead.
     let dwWinograd = dw == nil ? nil : WinogradPlan(g, outChannels: outChannels)
     let dwByIm2col = dwWinograd == nil ? dw : nil
     let chunks = sampleChunks(g.batch)

@@ -186,8 +186,8 @@ func winogradWeightGradient(_ plan: WinogradPlan, _ g: ConvGeometry, outChannels
                             dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
     let products = WinogradPlan.products, pairs = outChannels * g.channels
     let groups = (g.batch + plan.samplesPerGroup - 1) / plan.samplesPerGroup
-    let chunkCount = max(1, min(groups, Parallel.threadCount == 1 ? 1 : 4 * Parallel.threadCount))
-    let perChunk = (groups + chunkCount - 1) / chunkCount, chunks = (groups + perChunk - 1) / perChunk
+    // Runs of groups, claimed by threads as they finish: the same split as the im2col path's sample chunks.
+    let groupChunks = sampleChunks(groups), chunks = groupChunks.count
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: chunks * products * pairs)
     defer { partials.deallocate() }
     partials.initialize(repeating: 0, count: chunks * products * pairs)
@@ -202,7 +202,7 @@ func winogradWeightGradient(_ plan: WinogradPlan, _ g: ConvGeometry, outChannels
         let padded = scratch, rowTransform = padded + paddedCount
         let v = rowTransform + rowTransformCount, gradients = v + inputCount
         padded.update(repeating: 0, count: paddedCount)
-        for group in chunk * perChunk..<min(groups, (chunk + 1) * perChunk) {
+        for group in groupChunks[chunk] {
             let first = group * plan.samplesPerGroup, count = min(plan.samplesPerGroup, g.batch - first)
             plan.transformInputs(g, x: x, samples: first..<first + count, padded: padded, rowTransform: rowTransform,
                                  v: v, columns: columns)
